@@ -3,7 +3,9 @@ module github.com/cnirt/cni
 go 1.26
 
 require (
-	github.com/containernetworking/cni v1.3.0 // indirect
-	github.com/coreos/go-semver v0.3.1 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/containernetworking/cni v1.3.0
+	github.com/coreos/go-semver v0.3.1
+	github.com/stretchr/testify v1.12.1
 )
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

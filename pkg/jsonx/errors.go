@@ -1,0 +1,102 @@
+// Package jsonx is a small, strict, allocation-lean JSON reader and writer
+// for the fixed document shapes of CNI (results, errors, version answers).
+//
+// The Decoder walks a complete JSON text held in memory without reflection.
+// Its acceptance rules follow encoding/json: the whole text must be valid
+// JSON (RFC 8259), strings are unescaped with \u surrogate pairs combined,
+// invalid UTF-8 and lone surrogates become U+FFFD, and nesting deeper than
+// 10000 levels is refused. Callers decide how keys map to fields; FoldKey
+// implements encoding/json's case-insensitive fallback.
+//
+// The Encoder appends JSON to a byte slice, either compact or indented,
+// escaping strings exactly like encoding/json (HTML-safe, U+2028/U+2029
+// escaped, invalid UTF-8 replaced by U+FFFD).
+package jsonx
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// SyntaxError reports JSON text that is not well-formed.
+type SyntaxError struct {
+	// Offset is the byte offset in the input where the problem was found.
+	Offset int64
+	// Msg describes the problem.
+	Msg string
+}
+
+// Error implements error.
+func (e *SyntaxError) Error() string {
+	return "invalid JSON at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Msg
+}
+
+// TypeError reports a well-formed JSON value whose kind does not fit the
+// Go value it is decoded into (a number where a string is expected, a
+// fractional number for an integer, ...).
+type TypeError struct {
+	// Offset is the byte offset of the value in the input.
+	Offset int64
+	// Value describes the JSON value: "string", "number 1.5", "object", ...
+	Value string
+	// Type is the Go type the value was decoded into.
+	Type string
+}
+
+// Error implements error.
+func (e *TypeError) Error() string {
+	return fmt.Sprintf("cannot unmarshal %s into Go value of type %s (offset %d)", e.Value, e.Type, e.Offset)
+}
+
+// FieldError places an error raised while decoding a value at the path of
+// that value in the document, like `ips[1].address`.
+type FieldError struct {
+	// Path is the dotted path of the value, with [n] for array elements.
+	Path string
+	// Err is the underlying error.
+	Err error
+}
+
+// Error implements error.
+func (e *FieldError) Error() string {
+	return "field " + strconv.Quote(e.Path) + ": " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// InField returns err placed under the object member name: a FieldError
+// gets name prepended to its path, any other error is wrapped in a new
+// FieldError. A nil err stays nil.
+func InField(err error, name string) error {
+	if err == nil {
+		return nil
+	}
+	if fe, ok := err.(*FieldError); ok {
+		if strings.HasPrefix(fe.Path, "[") {
+			fe.Path = name + fe.Path
+		} else {
+			fe.Path = name + "." + fe.Path
+		}
+		return fe
+	}
+	return &FieldError{Path: name, Err: err}
+}
+
+// InIndex returns err placed under array element i, like InField.
+func InIndex(err error, i int) error {
+	if err == nil {
+		return nil
+	}
+	idx := "[" + strconv.Itoa(i) + "]"
+	if fe, ok := err.(*FieldError); ok {
+		if strings.HasPrefix(fe.Path, "[") {
+			fe.Path = idx + fe.Path
+		} else {
+			fe.Path = idx + "." + fe.Path
+		}
+		return fe
+	}
+	return &FieldError{Path: idx, Err: err}
+}
