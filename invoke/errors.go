@@ -1,0 +1,147 @@
+package invoke
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+)
+
+// PluginError is the error returned when running a plugin fails. It names
+// the plugin executable and the CNI command (ADD, DEL, CHECK, STATUS, GC,
+// VERSION) and wraps the reason:
+//
+//   - a [*types.Error] when the plugin printed a CNI error object on stdout;
+//   - an [*ExitError] when it failed without a usable error object;
+//   - an [*OutputLimitError] when its stdout exceeded the limit;
+//   - the context's error (errors.Is(err, context.DeadlineExceeded) or
+//     context.Canceled) when the run was aborted;
+//   - an [*ArgsError] when the arguments were refused before the run;
+//   - a decoding error when the plugin succeeded but its result could not
+//     be parsed.
+type PluginError struct {
+	// Plugin is the path of the plugin executable as it was given.
+	Plugin string
+	// Command is the value of CNI_COMMAND for the run, or "" if unknown.
+	Command string
+	// Err is the reason of the failure; it is never nil.
+	Err error
+}
+
+// Error returns the reason prefixed with the plugin path and the command.
+func (e *PluginError) Error() string {
+	cmd := e.Command
+	if cmd == "" {
+		cmd = "unknown command"
+	}
+	return fmt.Sprintf("plugin %q failed (%s): %v", e.Plugin, cmd, e.Err)
+}
+
+// Unwrap returns the reason of the failure.
+func (e *PluginError) Unwrap() error { return e.Err }
+
+// ExitError describes a plugin process that ended unsuccessfully without
+// printing a CNI error object on stdout (no output, or output that is not a
+// JSON error object).
+type ExitError struct {
+	// ExitCode is the process exit code, or -1 if it was ended by a signal.
+	ExitCode int
+	// Signal names the signal that ended the process ("killed",
+	// "segmentation fault", ...), or is "" if it exited on its own.
+	Signal string
+	// Status is the operating system's description of how the process ended,
+	// e.g. "exit status 1" or "signal: killed".
+	Status string
+	// Stdout is the plugin's output when it could not be parsed as an error
+	// object (bounded; nil otherwise).
+	Stdout []byte
+	// ParseErr is why Stdout could not be parsed, when Stdout is non-empty.
+	ParseErr error
+	// Stderr is the plugin's standard error, cut to at most 64 KiB (the
+	// beginning and the end are kept).
+	Stderr []byte
+	// Err is the underlying error from the operating system.
+	Err error
+}
+
+// Error describes the failure; the text contains the reference library's
+// messages ("netplugin failed with no error message: ...", "netplugin
+// failed: ..." and "netplugin failed but error parsing its diagnostic
+// message ...").
+func (e *ExitError) Error() string {
+	var b strings.Builder
+	switch {
+	case len(e.Stdout) > 0:
+		fmt.Fprintf(&b, "netplugin failed but error parsing its diagnostic message %q: %v (%s", e.Stdout, e.ParseErr, e.Status)
+		if len(e.Stderr) > 0 {
+			fmt.Fprintf(&b, "; stderr: %q", e.Stderr)
+		}
+		b.WriteByte(')')
+	case len(e.Stderr) > 0:
+		fmt.Fprintf(&b, "netplugin failed: %q (%s)", e.Stderr, e.Status)
+	default:
+		fmt.Fprintf(&b, "netplugin failed with no error message: %s", e.Status)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying operating system error.
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// OutputLimitError reports a plugin whose standard output grew beyond the
+// configured limit. The plugin's process group was killed.
+type OutputLimitError struct {
+	// Limit is the number of bytes that was allowed.
+	Limit int64
+}
+
+// Error describes the limit that was exceeded.
+func (e *OutputLimitError) Error() string {
+	return fmt.Sprintf("plugin output exceeds the limit of %d bytes; plugin killed", e.Limit)
+}
+
+// NotFoundError is returned by [FindInPath] when no directory holds the
+// plugin. errors.Is(err, fs.ErrNotExist) reports true for it.
+type NotFoundError struct {
+	// Plugin is the name that was looked for.
+	Plugin string
+	// Searched lists the absolute directories that were searched, in order.
+	Searched []string
+	// Ignored lists the given directories that were skipped because they
+	// are not absolute.
+	Ignored []string
+}
+
+// Error names the plugin and every directory searched; it contains the
+// reference library's text `failed to find plugin "x" in path [...]`.
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("failed to find plugin %q in path %s", e.Plugin, e.Searched)
+	if len(e.Ignored) > 0 {
+		msg += fmt.Sprintf(" (ignored relative directories %q)", e.Ignored)
+	}
+	return msg
+}
+
+// Unwrap returns fs.ErrNotExist.
+func (e *NotFoundError) Unwrap() error { return fs.ErrNotExist }
+
+// ArgsError reports an argument that cannot be passed to a plugin without
+// ambiguity, such as a CNI_ARGS value containing ';' (which would let it
+// add keys of its own) or any value containing a NUL byte.
+type ArgsError struct {
+	// Var is the environment variable concerned, e.g. "CNI_ARGS".
+	Var string
+	// Key is the CNI_ARGS key concerned, if any.
+	Key string
+	// Value is the offending value (the key itself when the key is bad).
+	Value string
+	// Reason says what is wrong with it.
+	Reason string
+}
+
+// Error names the variable, the key and the problem.
+func (e *ArgsError) Error() string {
+	if e.Key != "" || e.Var == "CNI_ARGS" {
+		return fmt.Sprintf("invalid %s entry %q (value %q): %s", e.Var, e.Key, e.Value, e.Reason)
+	}
+	return fmt.Sprintf("invalid %s value %q: %s", e.Var, e.Value, e.Reason)
+}

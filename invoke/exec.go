@@ -1,0 +1,188 @@
+package invoke
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/cnirt/cni/types"
+	"github.com/cnirt/cni/version"
+)
+
+// Exec finds, runs and asks plugins for their versions. [DefaultExec] runs
+// real executables; tests can supply their own implementation.
+type Exec interface {
+	// ExecPlugin runs the plugin at pluginPath with stdinData as input and
+	// environ as environment (nil: inherit) and returns its stdout.
+	ExecPlugin(ctx context.Context, pluginPath string, stdinData []byte, environ []string) ([]byte, error)
+	// FindInPath returns the executable for plugin found in paths.
+	FindInPath(plugin string, paths []string) (string, error)
+	// Decode parses a plugin's answer to the VERSION command.
+	Decode(jsonBytes []byte) (version.PluginInfo, error)
+}
+
+// DefaultExec runs plugin executables from disk ([RawExec]) and decodes
+// their version information ([version.PluginDecoder]). A DefaultExec with a
+// nil RawExec behaves like one with a zero RawExec.
+type DefaultExec struct {
+	*RawExec
+	version.PluginDecoder
+}
+
+var _ Exec = (*DefaultExec)(nil)
+
+// newDefaultExec is what the package uses when a caller passes a nil Exec:
+// plugin stderr goes to this process's stderr, as with the reference.
+func newDefaultExec() Exec {
+	return &DefaultExec{RawExec: &RawExec{Stderr: os.Stderr}}
+}
+
+// ExecPluginWithResult runs the plugin with args and decodes the result it
+// prints. A result without cniVersion is taken to be of the configuration's
+// version. A nil exec means [DefaultExec] with stderr going to os.Stderr; a
+// nil args means the plugin inherits this process's environment.
+//
+// args is validated first ([ValidateArgs]); nothing runs if it is refused
+// or ctx is already done. Every error is a [*PluginError].
+func ExecPluginWithResult(ctx context.Context, pluginPath string, netconf []byte, args CNIArgs, exec Exec) (types.Result, error) {
+	stdout, command, err := run(ctx, pluginPath, netconf, args, exec)
+	if err != nil {
+		return nil, err
+	}
+	res, err := decodeResult(netconf, stdout)
+	if err != nil {
+		return nil, &PluginError{Plugin: pluginPath, Command: command, Err: err}
+	}
+	return res, nil
+}
+
+// ExecPluginWithoutResult runs the plugin with args for a command that has
+// no result (DEL, CHECK, STATUS, GC) and discards what it prints on
+// success. Arguments and errors are as for [ExecPluginWithResult].
+func ExecPluginWithoutResult(ctx context.Context, pluginPath string, netconf []byte, args CNIArgs, exec Exec) error {
+	_, _, err := run(ctx, pluginPath, netconf, args, exec)
+	return err
+}
+
+// run validates, builds the environment and runs the plugin. Errors that
+// are not already *PluginError are wrapped into one.
+func run(ctx context.Context, pluginPath string, stdin []byte, args CNIArgs, exec Exec) ([]byte, string, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if exec == nil {
+		exec = newDefaultExec()
+	}
+	var environ []string
+	if args != nil {
+		environ = args.AsEnv()
+	}
+	command := envValue(environ, "CNI_COMMAND")
+	if a, ok := args.(*Args); ok && a != nil {
+		command = a.Command
+	}
+	wrap := func(err error) error {
+		var pe *PluginError
+		if errors.As(err, &pe) {
+			return err
+		}
+		return &PluginError{Plugin: pluginPath, Command: command, Err: err}
+	}
+	if err := ValidateArgs(args); err != nil {
+		return nil, command, wrap(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, command, wrap(fmt.Errorf("plugin not started: %w", contextError(ctx)))
+	}
+	out, err := exec.ExecPlugin(ctx, pluginPath, stdin, environ)
+	if err != nil {
+		return nil, command, wrap(err)
+	}
+	return out, command, nil
+}
+
+// decodeResult turns a plugin's stdout into a Result. The only thing looked
+// at before handing the bytes to version.NewResult is the result's own
+// cniVersion: when it is missing or empty, the configuration's version
+// (version.ConfigDecoder) is used instead, as the reference does for
+// plugins that omit it.
+func decodeResult(netconf, stdout []byte) (types.Result, error) {
+	var probe struct {
+		CNIVersion string `json:"cniVersion"`
+	}
+	if err := json.Unmarshal(stdout, &probe); err != nil {
+		return nil, fmt.Errorf("failed to unmarshal raw result: %w", err)
+	}
+	if probe.CNIVersion != "" {
+		return version.NewResult(probe.CNIVersion, stdout)
+	}
+	confVersion, err := (&version.ConfigDecoder{}).Decode(netconf)
+	if err != nil {
+		return nil, err
+	}
+	return version.NewResult(confVersion, withVersion(stdout, confVersion))
+}
+
+// withVersion returns the JSON object (or null) in result with a cniVersion
+// member added at its end. encoding/json keeps the last of duplicate
+// members, so this also replaces an empty "cniVersion":"" earlier in the
+// object. result must have decoded successfully into a struct.
+func withVersion(result []byte, ver string) []byte {
+	quoted, _ := json.Marshal(ver) // a string always marshals
+	body := bytes.TrimSpace(result)
+	if bytes.Equal(body, []byte("null")) || len(body) < 2 {
+		body = []byte("{}")
+	}
+	inner := bytes.TrimSpace(body[1 : len(body)-1])
+	out := make([]byte, 0, len(body)+len(quoted)+16)
+	out = append(out, body[:len(body)-1]...)
+	if len(inner) > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, `"cniVersion":`...)
+	out = append(out, quoted...)
+	return append(out, '}')
+}
+
+// GetVersionInfo asks the plugin which CNI versions it supports by running
+// its VERSION command. A plugin too old to know that command (it answers
+// "unknown CNI_COMMAND: VERSION") is reported as supporting 0.1.0. A nil
+// exec means [DefaultExec].
+func GetVersionInfo(ctx context.Context, pluginPath string, exec Exec) (version.PluginInfo, error) {
+	if exec == nil {
+		exec = newDefaultExec()
+	}
+	args := &Args{
+		Command: "VERSION",
+		// Plugins built with old versions of skel insist on these.
+		NetNS:  "dummy",
+		IfName: "dummy",
+		Path:   "dummy",
+	}
+	stdin, err := json.Marshal(struct {
+		CNIVersion string `json:"cniVersion"`
+	}{version.Current()})
+	if err != nil {
+		return nil, &PluginError{Plugin: pluginPath, Command: args.Command, Err: err}
+	}
+	out, _, err := run(ctx, pluginPath, stdin, args, exec)
+	if err != nil {
+		var te *types.Error
+		if errors.As(err, &te) && (te.Msg == unknownVersionCommand || te.Error() == unknownVersionCommand) {
+			return version.PluginSupports("0.1.0"), nil
+		}
+		return nil, err
+	}
+	info, err := exec.Decode(out)
+	if err != nil {
+		return nil, &PluginError{Plugin: pluginPath, Command: args.Command, Err: err}
+	}
+	return info, nil
+}
+
+// unknownVersionCommand is what plugins that predate the VERSION command
+// answer to it.
+const unknownVersionCommand = "unknown CNI_COMMAND: VERSION"

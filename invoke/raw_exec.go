@@ -1,0 +1,221 @@
+package invoke
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/cnirt/cni/types"
+)
+
+// DefaultMaxOutputBytes is the stdout limit used when
+// RawExec.MaxOutputBytes is zero.
+const DefaultMaxOutputBytes int64 = 16 << 20
+
+const (
+	// pipeGrace is how long a run waits for stdout/stderr to reach end of
+	// file after the plugin exited or was killed; a descendant that keeps
+	// them open cannot hold the call longer than this.
+	pipeGrace = 250 * time.Millisecond
+	// textBusyRetries is how many times a start failing with "text file
+	// busy" is retried; the backoff starts at textBusyBackoff and doubles.
+	textBusyRetries = 5
+	textBusyBackoff = 20 * time.Millisecond
+)
+
+// RawExec runs plugin executables. The zero value is ready to use; it may
+// be used by several goroutines at once as long as its fields are not
+// changed meanwhile.
+type RawExec struct {
+	// Stderr, if not nil, receives the plugin's standard error as it is
+	// written, whether the run succeeds or fails. Writes to it from
+	// concurrent runs are not serialised; errors it returns are ignored.
+	Stderr io.Writer
+
+	// MaxOutputBytes caps the plugin's standard output. A plugin writing
+	// more is killed (with its process group on Unix) and the run fails
+	// with an *OutputLimitError. Zero means DefaultMaxOutputBytes; a
+	// negative value means no limit.
+	MaxOutputBytes int64
+
+	// observe, when set, is told about every start attempt and its outcome.
+	// It is the place where an exported per-run hook (tracing, metrics)
+	// will be plugged in.
+	observe func(runEvent)
+}
+
+// runEvent describes one attempt to run a plugin.
+type runEvent struct {
+	Plugin     string
+	Command    string
+	Attempt    int
+	Start, End time.Time
+	// State is nil when the process could not be started.
+	State *os.ProcessState
+	// Err is the start error or the classified run error.
+	Err error
+}
+
+// ExecPlugin runs the plugin at pluginPath with stdinData on its standard
+// input and environ as its environment (nil: inherit this process's
+// environment) and returns what it printed on standard output.
+//
+// Nothing is started if ctx is already done. On Unix the plugin runs in a
+// process group of its own (so terminal signals sent to this process do not
+// reach it); when ctx ends during the run the whole group is killed, on
+// other systems the plugin process alone. The returned error then wraps
+// ctx.Err(). If the plugin exits while a descendant still holds its stdout
+// or stderr, the call stops waiting for them after a short grace period.
+// A start failing with "text file busy" is retried a few times with a
+// fresh process. Errors are *PluginError values; see there for the
+// possible causes.
+func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData []byte, environ []string) ([]byte, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var cfg RawExec
+	if e != nil {
+		cfg = *e
+	}
+	command := envValue(environ, "CNI_COMMAND")
+	fail := func(err error) error {
+		return &PluginError{Plugin: pluginPath, Command: command, Err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(fmt.Errorf("plugin not started: %w", contextError(ctx)))
+	}
+	limit := cfg.MaxOutputBytes
+	if limit == 0 {
+		limit = DefaultMaxOutputBytes
+	}
+
+	backoff := textBusyBackoff
+	for attempt := 1; ; attempt++ {
+		out, started, err := cfg.runOnce(ctx, pluginPath, command, attempt, stdinData, environ, limit)
+		if err == nil {
+			return out, nil
+		}
+		if started || !isTextBusy(err) || attempt > textBusyRetries {
+			if !started {
+				err = fmt.Errorf("netplugin failed with no error message: %w", err)
+			}
+			return nil, fail(err)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fail(fmt.Errorf("plugin not started (%v): %w", err, contextError(ctx)))
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+}
+
+// runOnce makes one attempt with a fresh exec.Cmd. started reports whether
+// the process was created; when it was not, err is the start error.
+func (e *RawExec) runOnce(ctx context.Context, pluginPath, command string, attempt int, stdinData []byte, environ []string, limit int64) (out []byte, started bool, err error) {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	stdout := &outputBuffer{limit: limit, onExceed: func() { cancel(errOutputLimit) }}
+	stderr := &stderrBuffer{stream: e.Stderr}
+
+	c := exec.CommandContext(runCtx, pluginPath)
+	c.Env = environ
+	c.Stdin = bytes.NewReader(stdinData)
+	c.Stdout = stdout
+	c.Stderr = stderr
+	c.WaitDelay = pipeGrace
+	configureCmd(c)
+
+	ev := runEvent{Plugin: pluginPath, Command: command, Attempt: attempt, Start: time.Now()}
+	if err := c.Start(); err != nil {
+		ev.End, ev.Err = time.Now(), err
+		e.notify(ev)
+		return nil, false, err
+	}
+	waitErr := c.Wait()
+	ev.End, ev.State = time.Now(), c.ProcessState
+
+	switch {
+	case stdout.exceeded:
+		err = &OutputLimitError{Limit: limit}
+	case c.ProcessState != nil && c.ProcessState.Success():
+		// The plugin exited 0 on its own. A late context end or a
+		// descendant holding the pipes open (exec.ErrWaitDelay) does not
+		// change that: everything it wrote before exiting was collected.
+		out = stdout.buf
+		if out == nil {
+			out = []byte{}
+		}
+	case ctx.Err() != nil:
+		err = fmt.Errorf("plugin killed: %w%s", contextError(ctx), stderrSuffix(stderr.Bytes()))
+	default:
+		err = failureFromOutput(c.ProcessState, waitErr, stdout.buf, stderr.Bytes())
+	}
+	ev.Err = err
+	e.notify(ev)
+	return out, true, err
+}
+
+func (e *RawExec) notify(ev runEvent) {
+	if e.observe != nil {
+		e.observe(ev)
+	}
+}
+
+// failureFromOutput builds the error for a plugin that ended unsuccessfully:
+// its CNI error object if stdout holds one, an *ExitError otherwise.
+func failureFromOutput(state *os.ProcessState, waitErr error, stdout, stderr []byte) error {
+	ee := &ExitError{ExitCode: -1, Stderr: stderr, Err: waitErr}
+	if state != nil {
+		ee.ExitCode = state.ExitCode()
+		ee.Signal = signalName(state)
+		ee.Status = state.String()
+	} else if waitErr != nil {
+		ee.Status = waitErr.Error()
+	}
+	if len(bytes.TrimSpace(stdout)) == 0 {
+		return ee
+	}
+	var perr types.Error
+	err := json.Unmarshal(stdout, &perr)
+	if err == nil && (perr.Code != 0 || perr.Msg != "") {
+		return &perr
+	}
+	if err == nil {
+		err = errors.New("no error code or message in it")
+	}
+	ee.Stdout = clip(stdout, stderrHeadBytes+stderrTailBytes)
+	ee.ParseErr = err
+	return ee
+}
+
+// contextError returns ctx.Err(), joined with the context's cause when the
+// cause says more.
+func contextError(ctx context.Context) error {
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("%w (cause: %w)", err, cause)
+	}
+	return err
+}
+
+func stderrSuffix(stderr []byte) string {
+	if len(stderr) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; stderr: %q", stderr)
+}
+
+// FindInPath looks plugin up in paths; see the package-level [FindInPath].
+func (e *RawExec) FindInPath(plugin string, paths []string) (string, error) {
+	return FindInPath(plugin, paths)
+}
