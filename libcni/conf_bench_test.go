@@ -1,0 +1,113 @@
+package libcni_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	refcni "github.com/containernetworking/cni/libcni"
+
+	"github.com/cnirt/cni/libcni"
+)
+
+// confBenchList is a realistic three-plugin configuration list.
+const confBenchList = `{
+  "cniVersion": "1.0.0",
+  "cniVersions": ["0.4.0", "1.0.0", "1.1.0"],
+  "name": "bench-net",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "cni0",
+      "isGateway": true,
+      "ipMasq": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{"subnet": "198.18.0.0/16", "gateway": "198.18.0.1"}], [{"subnet": "2001:db8::/64"}]],
+        "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]
+      },
+      "dns": {"nameservers": ["198.18.0.1"], "search": ["example.test"]}
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true},
+    {"type": "tuning", "sysctl": {"net.ipv4.conf.all.log_martians": "1"}}
+  ]
+}`
+
+func BenchmarkConfListFromBytes(b *testing.B) {
+	data := []byte(confBenchList)
+	b.Run("cnirt", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := libcni.ConfListFromBytes(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := refcni.ConfListFromBytes(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkLoadConfList looks up the last of 20 networks in a directory.
+func BenchmarkLoadConfList(b *testing.B) {
+	dir := b.TempDir()
+	for i := range 20 {
+		doc := strings.Replace(confBenchList, "bench-net", fmt.Sprintf("net-%02d", i), 1)
+		confWrite(b, dir, fmt.Sprintf("%02d-net.conflist", i), doc)
+	}
+	b.Run("cnirt", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := libcni.LoadConfList(dir, "net-19"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := refcni.LoadConfList(dir, "net-19"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkInjectConf(b *testing.B) {
+	l, err := libcni.ConfListFromBytes([]byte(confBenchList))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rl, err := refcni.ConfListFromBytes([]byte(confBenchList))
+	if err != nil {
+		b.Fatal(err)
+	}
+	values := map[string]interface{}{
+		"cniVersion": "1.0.0",
+		"name":       "bench-net",
+		"runtimeConfig": map[string]interface{}{
+			"portMappings": []map[string]interface{}{{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}},
+		},
+	}
+	b.Run("cnirt", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := libcni.InjectConf(l.Plugins[0], values); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reference", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := refcni.InjectConf(rl.Plugins[0], values); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package libcni
+
+import (
+	"fmt"
+	"strings"
+)
+
+// NotFoundError reports that no configuration in Dir declares the network
+// Name. Callers test for it with errors.As using a NotFoundError value.
+type NotFoundError struct {
+	// Dir is the directory that was searched.
+	Dir string
+	// Name is the network name that was looked for.
+	Name string
+}
+
+// Error returns the message the reference library uses for this condition.
+func (e NotFoundError) Error() string {
+	return fmt.Sprintf(`no net configuration with name "%s" in %s`, e.Name, e.Dir)
+}
+
+// NoConfigsFoundError reports that Dir holds no configuration file with a
+// recognised extension at all. Callers test for it with errors.As using a
+// NoConfigsFoundError value.
+type NoConfigsFoundError struct {
+	// Dir is the directory that was searched.
+	Dir string
+}
+
+// Error returns the message the reference library uses for this condition.
+func (e NoConfigsFoundError) Error() string {
+	return fmt.Sprintf(`no net configurations found in %s`, e.Dir)
+}
+
+// ConfigError is returned (as *ConfigError) when a network or plugin
+// configuration is refused. It says which file (when the configuration came
+// from a file) and which field is at fault; Err holds the reason, whose text
+// contains the reference library's message for the same condition.
+type ConfigError struct {
+	// File is the configuration file, or "" when the configuration was
+	// given as bytes.
+	File string
+	// Field is the JSON path of the offending field, for example "name",
+	// "cniVersions[1]" or "plugins[2].type"; "" when the document as a whole
+	// is at fault (not JSON, too large, ...).
+	Field string
+	// Err is the reason.
+	Err error
+}
+
+// Error formats the error as "file: field: reason", leaving out the parts
+// that are empty.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	} else {
+		b.WriteString("invalid configuration")
+	}
+	return b.String()
+}
+
+// Unwrap returns the reason, so that errors.Is and errors.As see through a
+// ConfigError.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// UnsupportedVersionError is returned (wrapped in a *ConfigError) when a
+// configuration declares a CNI spec version this library cannot drive, or
+// one that is not a version at all.
+type UnsupportedVersionError struct {
+	// Versions are the versions the configuration offered (cniVersion,
+	// and the entries of cniVersions when present).
+	Versions []string
+	// Supported are the versions this library supports
+	// (version.All.SupportedVersions()).
+	Supported []string
+	// Err is the parse error when a version is malformed; nil when the
+	// versions are well formed but none is supported.
+	Err error
+}
+
+// Error names the offending version(s) and lists the supported ones.
+func (e *UnsupportedVersionError) Error() string {
+	var b strings.Builder
+	switch {
+	case e.Err != nil:
+		b.WriteString(e.Err.Error())
+	case len(e.Versions) == 1:
+		fmt.Fprintf(&b, "CNI version %q is not supported", e.Versions[0])
+	default:
+		b.WriteString("none of the CNI versions ")
+		for i, v := range e.Versions {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q", v)
+		}
+		b.WriteString(" is supported")
+	}
+	b.WriteString(" (supported versions: ")
+	b.WriteString(strings.Join(e.Supported, ", "))
+	b.WriteString(")")
+	return b.String()
+}
+
+// Unwrap returns the parse error of a malformed version, if any.
+func (e *UnsupportedVersionError) Unwrap() error { return e.Err }

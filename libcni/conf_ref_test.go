@@ -1,0 +1,456 @@
+package libcni_test
+
+// Differential tests: the reference library (containernetworking/cni
+// v1.3.0) is the oracle. Both libraries must accept and refuse the same
+// documents and agree on what they parsed, except where cnirt deliberately
+// refuses more (invalid network names, plugin types that are paths,
+// unsupported or malformed CNI versions) or passes through numbers the
+// reference cannot represent as float64. Those exceptions are listed in the
+// corpus with their expected error and justified independently in
+// confStricterReasons.
+
+import (
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	refcni "github.com/containernetworking/cni/libcni"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cnirt/cni/libcni"
+	"github.com/cnirt/cni/version"
+)
+
+// confSpecName is the spec's network name syntax, written independently of
+// the implementation under test.
+var confSpecName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
+
+func confSupported(v string) bool {
+	return slices.Contains(version.All.SupportedVersions(), v)
+}
+
+// confStricterReasons lists why cnirt must refuse a document the reference
+// accepted as ref; empty when cnirt has no reason to refuse it.
+func confStricterReasons(data []byte, ref *refcni.NetworkConfigList) []string {
+	var reasons []string
+	if !confSpecName.MatchString(ref.Name) {
+		reasons = append(reasons, "list name")
+	}
+	var top map[string]interface{}
+	if json.Unmarshal(data, &top) == nil {
+		var offered []string
+		if vs, ok := top["cniVersions"].([]interface{}); ok {
+			for _, v := range vs {
+				if s, ok := v.(string); ok {
+					offered = append(offered, s)
+				}
+			}
+			if s, ok := top["cniVersion"].(string); ok && s != "" {
+				offered = append(offered, s)
+			}
+			if len(offered) > 0 && !slices.ContainsFunc(offered, confSupported) {
+				reasons = append(reasons, "no supported version offered")
+			}
+		} else if s, ok := top["cniVersion"].(string); ok && s != "" && !confSupported(s) {
+			reasons = append(reasons, "list version")
+		}
+	}
+	for _, p := range ref.Plugins {
+		n := p.Network
+		if n.Type == "." || n.Type == ".." || strings.ContainsAny(n.Type, "/\\\x00") {
+			reasons = append(reasons, "plugin type")
+		}
+		if n.CNIVersion != "" && !confSupported(n.CNIVersion) {
+			reasons = append(reasons, "plugin version")
+		}
+		if n.Name != "" && !confSpecName.MatchString(n.Name) {
+			reasons = append(reasons, "plugin name")
+		}
+	}
+	return reasons
+}
+
+// confDeliberate reports whether err is one of cnirt's deliberate, stricter
+// refusals.
+func confDeliberate(err error) bool {
+	var ce *libcni.ConfigError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	var uv *libcni.UnsupportedVersionError
+	if errors.As(err, &uv) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "network name") || strings.Contains(msg, "invalid 'type'")
+}
+
+// confDecode decodes JSON into a generic value for comparison.
+func confDecode(t testing.TB, b []byte) interface{} {
+	t.Helper()
+	var v interface{}
+	require.NoError(t, json.Unmarshal(b, &v), "%s", b)
+	return v
+}
+
+// confComparePlugins asserts both plugin configurations carry the same
+// decoded JSON and the same well-known fields.
+func confComparePlugins(t testing.TB, ours *libcni.PluginConfig, ref *refcni.PluginConfig) {
+	t.Helper()
+	assert.Equal(t, confDecode(t, ref.Bytes), confDecode(t, ours.Bytes))
+	assert.Equal(t, ref.Network.Type, ours.Network.Type)
+	assert.Equal(t, ref.Network.Name, ours.Network.Name)
+	assert.Equal(t, ref.Network.CNIVersion, ours.Network.CNIVersion)
+	assert.Equal(t, ref.Network.Capabilities, ours.Network.Capabilities)
+	assert.Equal(t, ref.Network.IPAM.Type, ours.Network.IPAM.Type)
+	assert.Equal(t, ref.Network.DNS.Nameservers, ours.Network.DNS.Nameservers)
+}
+
+// confCompareLists asserts both lists agree. The CNI version may differ
+// only when the reference picked one this library does not support; ours
+// must then be supported.
+func confCompareLists(t testing.TB, ours *libcni.NetworkConfigList, ref *refcni.NetworkConfigList) {
+	t.Helper()
+	assert.Equal(t, ref.Name, ours.Name)
+	if ref.CNIVersion == "" || confSupported(ref.CNIVersion) {
+		assert.Equal(t, ref.CNIVersion, ours.CNIVersion)
+	} else {
+		assert.True(t, confSupported(ours.CNIVersion), "ours %q, reference %q", ours.CNIVersion, ref.CNIVersion)
+	}
+	assert.Equal(t, ref.DisableCheck, ours.DisableCheck)
+	assert.Equal(t, ref.DisableGC, ours.DisableGC)
+	assert.Equal(t, ref.LoadOnlyInlinedPlugins, ours.LoadOnlyInlinedPlugins)
+	assert.Equal(t, confDecode(t, ref.Bytes), confDecode(t, ours.Bytes))
+	if assert.Len(t, ours.Plugins, len(ref.Plugins)) {
+		for i := range ref.Plugins {
+			confComparePlugins(t, ours.Plugins[i], ref.Plugins[i])
+		}
+	}
+}
+
+// confDiffBytes runs both libraries on data and checks they agree, apart
+// from the deliberate differences. It returns the two errors.
+func confDiffBytes(t testing.TB, data []byte) (oursErr, refErr error) {
+	t.Helper()
+	ours, oursErr := libcni.ConfListFromBytes(data)
+	ref, refErr := refcni.ConfListFromBytes(data)
+	switch {
+	case refErr != nil && oursErr != nil:
+	case refErr != nil:
+		// The reference decodes the whole document into interface{} and
+		// fails on numbers beyond float64; cnirt passes plugin keys through
+		// as written.
+		assert.Contains(t, refErr.Error(), "cannot unmarshal number", "cnirt accepted what the reference refused (%v)", refErr)
+	case oursErr != nil:
+		assert.NotEmpty(t, confStricterReasons(data, ref), "cnirt refused what the reference accepted: %v", oursErr)
+		assert.True(t, confDeliberate(oursErr), "not a deliberate refusal: %v", oursErr)
+	default:
+		assert.Empty(t, confStricterReasons(data, ref), "cnirt should have refused")
+		assert.Equal(t, data, ours.Bytes)
+		confCompareLists(t, ours, ref)
+	}
+	return oursErr, refErr
+}
+
+// confListCorpus is shared by the differential test and the fuzz seeds.
+// kind: "same" (both agree), "stricter" (cnirt refuses, the reference
+// accepts; want is our error), "lenient" (cnirt accepts, the reference
+// refuses).
+var confListCorpus = []struct {
+	name string
+	doc  string
+	kind string
+	want string
+}{
+	{"basic", `{"cniVersion":"1.0.0","name":"net","plugins":[{"type":"bridge","bridge":"cni0","ipam":{"type":"host-local","subnet":"198.18.0.0/24"}},{"type":"portmap","capabilities":{"portMappings":true}}]}`, "same", ""},
+	{"pretty", "{\n  \"cniVersion\": \"1.1.0\",\n  \"name\": \"net\",\n  \"plugins\": [\n    {\"type\": \"bridge\", \"dns\": {\"nameservers\": [\"2001:db8::1\"]}}\n  ]\n}\n", "same", ""},
+	{"no version", `{"name":"n","plugins":[{"type":"b"}]}`, "same", ""},
+	{"no plugins", `{"name":"n"}`, "same", ""},
+	{"flags", `{"name":"n","disableCheck":true,"disableGC":"TRUE","loadOnlyInlinedPlugins":"false","plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions pick", `{"name":"n","cniVersion":"0.4.0","cniVersions":["0.3.1","1.0.0","2.0.0"],"plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions empty", `{"name":"n","cniVersion":"0.4.0","cniVersions":[],"plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions future cniVersion", `{"name":"n","cniVersion":"3.0.0","cniVersions":["1.1.0","3.0.0"],"plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions bad entry", `{"name":"n","cniVersions":["x"],"plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions entry type", `{"name":"n","cniVersions":[1],"plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions not list", `{"name":"n","cniVersions":"1.0.0","plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions bad cniVersion", `{"name":"n","cniVersion":"1.a","cniVersions":["1.0.0"],"plugins":[{"type":"b"}]}`, "same", ""},
+	{"duplicate keys", `{"name":"a","name":"b","plugins":[{"type":"x","type":"y"}]}`, "same", ""},
+	{"unknown keys", `{"name":"n","extra":{"deep":[1,2,{"x":null}]},"plugins":[{"type":"b","foo":"bar","args":{"cni":{"ips":["198.18.0.9"]}}}]}`, "same", ""},
+	{"unicode", `{"name":"n","plugins":[{"type":"b","note":"caf\u00e9 \ud83d\ude00 <&>"}]}`, "same", ""},
+	{"not json", `{"name":`, "same", ""},
+	{"null", `null`, "same", ""},
+	{"array", `[{"name":"n"}]`, "same", ""},
+	{"string", `"n"`, "same", ""},
+	{"empty", ``, "same", ""},
+	{"no name", `{"plugins":[{"type":"b"}]}`, "same", ""},
+	{"name type", `{"name":true}`, "same", ""},
+	{"cniVersion type", `{"name":"n","cniVersion":["1.0.0"]}`, "same", ""},
+	{"bool type", `{"name":"n","disableCheck":1}`, "same", ""},
+	{"bool value", `{"name":"n","disableGC":"no"}`, "same", ""},
+	{"inlined without plugins", `{"name":"n","loadOnlyInlinedPlugins":true}`, "same", ""},
+	{"plugins type", `{"name":"n","plugins":"b"}`, "same", ""},
+	{"plugins null", `{"name":"n","plugins":null}`, "same", ""},
+	{"plugins empty", `{"name":"n","plugins":[]}`, "same", ""},
+	{"plugin null", `{"name":"n","plugins":[null]}`, "same", ""},
+	{"plugin number", `{"name":"n","plugins":[3]}`, "same", ""},
+	{"plugin missing type", `{"name":"n","plugins":[{"type":"a"},{"ipam":{"type":"x"}}]}`, "same", ""},
+	{"plugin bad capabilities", `{"name":"n","plugins":[{"type":"a","capabilities":{"x":1}}]}`, "same", ""},
+	{"plugin bad prevResult", `{"name":"n","plugins":[{"type":"a","prevResult":[]}]}`, "same", ""},
+	{"plugin valid attachments", `{"name":"n","plugins":[{"type":"a","cni.dev/valid-attachments":[{"containerID":"c","ifname":"eth0"}]}]}`, "same", ""},
+	{"deep nesting", `{"name":"n","plugins":[{"type":"a","x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}]}`, "same", ""},
+
+	{"name empty", `{"name":"","plugins":[{"type":"b"}]}`, "stricter", "missing network name"},
+	{"name path", `{"name":"../../etc","plugins":[{"type":"b"}]}`, "stricter", "invalid characters found in network name"},
+	{"name space", `{"name":"my net","plugins":[{"type":"b"}]}`, "stricter", "invalid characters found in network name"},
+	{"cniVersion unknown", `{"name":"n","cniVersion":"0.3.2","plugins":[{"type":"b"}]}`, "stricter", `CNI version "0.3.2" is not supported`},
+	{"cniVersion future", `{"name":"n","cniVersion":"1.2.0","plugins":[{"type":"b"}]}`, "stricter", `CNI version "1.2.0" is not supported`},
+	{"cniVersion malformed", `{"name":"n","cniVersion":"latest","plugins":[{"type":"b"}]}`, "stricter", "invalid cniVersion latest"},
+	{"cniVersion short", `{"name":"n","cniVersion":"1.0","plugins":[{"type":"b"}]}`, "stricter", `CNI version "1.0" is not supported`},
+	{"versions none supported", `{"name":"n","cniVersions":["2.0.0","3.0.0"],"plugins":[{"type":"b"}]}`, "stricter", `none of the CNI versions "2.0.0", "3.0.0" is supported`},
+	{"versions only unknown old", `{"name":"n","cniVersions":["0.5.0"],"plugins":[{"type":"b"}]}`, "stricter", `CNI version "0.5.0" is not supported`},
+	{"plugin type path", `{"name":"n","plugins":[{"type":"../../bin/sh"}]}`, "stricter", `invalid 'type' "../../bin/sh"`},
+	{"plugin type backslash", `{"name":"n","plugins":[{"type":"a\\b"}]}`, "stricter", `invalid 'type'`},
+	{"plugin type dotdot", `{"name":"n","plugins":[{"type":".."}]}`, "stricter", `invalid 'type' ".."`},
+	{"plugin version unknown", `{"name":"n","plugins":[{"type":"b","cniVersion":"0.0.1"}]}`, "stricter", `CNI version "0.0.1" is not supported`},
+	{"plugin name invalid", `{"name":"n","plugins":[{"type":"b","name":"-x"}]}`, "stricter", "invalid characters found in network name"},
+
+	{"huge number in plugin key", `{"name":"n","plugins":[{"type":"b","mtu":1e400}]}`, "lenient", ""},
+}
+
+func TestConfListFromBytesDifferential(t *testing.T) {
+	t.Parallel()
+	for _, tc := range confListCorpus {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			oursErr, refErr := confDiffBytes(t, []byte(tc.doc))
+			switch tc.kind {
+			case "same":
+				assert.Equal(t, refErr == nil, oursErr == nil, "ours: %v; reference: %v", oursErr, refErr)
+				if refErr != nil && oursErr != nil {
+					if want, ok := confMessageDiffers[tc.name]; ok {
+						assert.Contains(t, oursErr.Error(), want)
+					} else {
+						// Our message contains the reference's.
+						assert.Contains(t, oursErr.Error(), refErr.Error())
+					}
+				}
+			case "stricter":
+				require.NoError(t, refErr)
+				require.Error(t, oursErr)
+				assert.Contains(t, oursErr.Error(), tc.want)
+				assert.True(t, confDeliberate(oursErr))
+			case "lenient":
+				require.Error(t, refErr)
+				require.NoError(t, oursErr)
+			default:
+				t.Fatalf("bad kind %q", tc.kind)
+			}
+		})
+	}
+}
+
+// confMessageDiffers lists corpus entries whose reference message cnirt
+// does not contain verbatim, mapped to the text cnirt's message contains
+// instead. The reference's texts there name Go types of its implementation.
+var confMessageDiffers = map[string]string{
+	// The reference names the type of its failed assertion.
+	"versions not list": "error parsing configuration list: invalid type for cniVersions: string",
+	// The reference's json error names its map[string]interface{}.
+	"array":  "error parsing configuration list: json: cannot unmarshal array into Go value of type",
+	"string": "error parsing configuration list: json: cannot unmarshal string into Go value of type",
+}
+
+func TestNetworkPluginConfFromBytesDifferential(t *testing.T) {
+	t.Parallel()
+	corpus := []struct {
+		doc      string
+		stricter bool
+	}{
+		{`{"type":"bridge"}`, false},
+		{`{"cniVersion":"0.4.0","name":"n","type":"bridge","ipam":{"type":"host-local"},"x":[1,{"y":2}]}`, false},
+		{`{"type":"b","capabilities":{"a":true,"b":false}}`, false},
+		{`{"type":"b","dns":{"nameservers":["198.18.0.1"],"search":["x"]}}`, false},
+		{`{"name":"n"}`, false},
+		{`null`, false},
+		{`[]`, false},
+		{`7`, false},
+		{`{"type":1}`, false},
+		{`{"type":"b","ipam":"x"}`, false},
+		{`{"type":"b"} trailing`, false},
+		{`{"TYPE":"b"}`, false},
+		{`{"type":"b/c"}`, true},
+		{`{"type":"b","cniVersion":"0.5.0"}`, true},
+		{`{"type":"b","cniVersion":"x"}`, true},
+		{`{"type":"b","name":"a b"}`, true},
+	}
+	for _, tc := range corpus {
+		t.Run(tc.doc, func(t *testing.T) {
+			t.Parallel()
+			ours, oursErr := libcni.NetworkPluginConfFromBytes([]byte(tc.doc))
+			ref, refErr := refcni.NetworkPluginConfFromBytes([]byte(tc.doc))
+			if tc.stricter {
+				require.NoError(t, refErr)
+				require.Error(t, oursErr)
+				assert.True(t, confDeliberate(oursErr), "%v", oursErr)
+				return
+			}
+			require.Equal(t, refErr == nil, oursErr == nil, "ours: %v; reference: %v", oursErr, refErr)
+			if refErr != nil {
+				assert.Contains(t, oursErr.Error(), refErr.Error())
+				return
+			}
+			assert.Equal(t, ref.Bytes, ours.Bytes)
+			confComparePlugins(t, ours, ref)
+		})
+	}
+}
+
+func TestLoadConfListDifferential(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		files  map[string]string
+		lookup string
+	}{
+		{name: "conflist", lookup: "a", files: map[string]string{
+			"10.conflist": `{"cniVersion":"1.0.0","name":"a","plugins":[{"type":"x","k":1}]}`,
+			"20.conflist": `{"cniVersion":"1.0.0","name":"b","plugins":[{"type":"y"}]}`,
+		}},
+		{name: "first of duplicates", lookup: "a", files: map[string]string{
+			"20.conflist": `{"name":"a","plugins":[{"type":"second"}]}`,
+			"10.conflist": `{"name":"a","plugins":[{"type":"first"}]}`,
+		}},
+		{name: "sibling plugins", lookup: "a", files: map[string]string{
+			"10.conflist": `{"cniVersion":"1.1.0","name":"a","plugins":[{"type":"x"}]}`,
+			"a/2.conf":    `{"type":"z"}`,
+			"a/1.conf":    `{"type":"y","opt":{"k":"v"}}`,
+		}},
+		{name: "sibling plugins only", lookup: "a", files: map[string]string{
+			"10.conflist": `{"cniVersion":"1.1.0","name":"a"}`,
+			"a/1.conf":    `{"type":"y"}`,
+		}},
+		{name: "inlined only", lookup: "a", files: map[string]string{
+			"10.conflist": `{"name":"a","loadOnlyInlinedPlugins":true,"plugins":[{"type":"x"}]}`,
+			"a/1.conf":    `{"type":"y"}`,
+		}},
+		{name: "conf fallback", lookup: "c", files: map[string]string{
+			"10.conflist": `{"name":"a","plugins":[{"type":"x"}]}`,
+			"30.conf":     `{"cniVersion":"0.3.1","name":"c","type":"bridge","isGateway":true,"ipMasq":false}`,
+		}},
+		{name: "json fallback", lookup: "c", files: map[string]string{
+			"30.json": `{"cniVersion":"0.4.0","name":"c","type":"bridge"}`,
+		}},
+		{name: "not found", lookup: "zz", files: map[string]string{
+			"10.conflist": `{"name":"a","plugins":[{"type":"x"}]}`,
+		}},
+		{name: "not found among confs", lookup: "zz", files: map[string]string{
+			"10.conf": `{"name":"a","type":"x"}`,
+		}},
+		{name: "empty", lookup: "a", files: map[string]string{}},
+		{name: "no plugins at all", lookup: "a", files: map[string]string{
+			"10.conflist": `{"name":"a"}`,
+		}},
+		{name: "bad plugin in sibling dir", lookup: "a", files: map[string]string{
+			"10.conflist": `{"name":"a","plugins":[{"type":"x"}]}`,
+			"a/1.conf":    `{"nope":1}`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for p, c := range tc.files {
+				confWrite(t, dir, p, c)
+			}
+			ours, oursErr := libcni.LoadConfList(dir, tc.lookup)
+			ref, refErr := refcni.LoadConfList(dir, tc.lookup)
+			require.Equal(t, refErr == nil, oursErr == nil, "ours: %v; reference: %v", oursErr, refErr)
+			if refErr != nil {
+				assert.Contains(t, oursErr.Error(), refErr.Error())
+				var refNF refcni.NotFoundError
+				var refNC refcni.NoConfigsFoundError
+				assert.Equal(t, errors.As(refErr, &refNF), errors.As(oursErr, new(libcni.NotFoundError)))
+				assert.Equal(t, errors.As(refErr, &refNC), errors.As(oursErr, new(libcni.NoConfigsFoundError)))
+				return
+			}
+			assert.Equal(t, ref.Name, ours.Name)
+			assert.Equal(t, ref.CNIVersion, ours.CNIVersion)
+			assert.Equal(t, ref.LoadOnlyInlinedPlugins, ours.LoadOnlyInlinedPlugins)
+			assert.Equal(t, confDecode(t, ref.Bytes), confDecode(t, ours.Bytes))
+			require.Len(t, ours.Plugins, len(ref.Plugins))
+			for i := range ref.Plugins {
+				confComparePlugins(t, ours.Plugins[i], ref.Plugins[i])
+			}
+		})
+	}
+}
+
+func TestLoadConfDifferential(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	confWrite(t, dir, "10.conf", `{"cniVersion":"0.4.0","name":"a","type":"x","k":[1]}`)
+	confWrite(t, dir, "20.json", `{"cniVersion":"1.0.0","name":"b","type":"y"}`)
+	for _, name := range []string{"a", "b", "missing"} {
+		ours, oursErr := libcni.LoadConf(dir, name)
+		ref, refErr := refcni.LoadConf(dir, name)
+		require.Equal(t, refErr == nil, oursErr == nil, "ours: %v; reference: %v", oursErr, refErr)
+		if refErr != nil {
+			assert.Equal(t, refErr.Error(), oursErr.Error())
+			continue
+		}
+		assert.Equal(t, ref.Bytes, ours.Bytes)
+		confComparePlugins(t, ours, ref)
+	}
+	_, oursErr := libcni.LoadConf(filepath.Join(dir, "none"), "a")
+	_, refErr := refcni.LoadConf(filepath.Join(dir, "none"), "a")
+	assert.Equal(t, refErr.Error(), oursErr.Error())
+}
+
+func TestInjectConfDifferential(t *testing.T) {
+	t.Parallel()
+	base := []byte(`{"cniVersion":"1.0.0","name":"n","type":"bridge","keep":{"b":[1,2.5,"x"],"a":null},"html":"<&>"}`)
+	values := []map[string]interface{}{
+		nil,
+		{"runtimeConfig": map[string]interface{}{"portMappings": []interface{}{map[string]interface{}{"hostPort": 8080}}}},
+		{"type": "macvlan", "new": []string{"a", "b"}, "num": 3.25},
+		{"keep": false},
+		{"": 1},
+		{"k": nil},
+		{"type": ""},
+	}
+	for _, v := range values {
+		ours, oursErr := libcni.InjectConf(&libcni.PluginConfig{Bytes: base}, v)
+		ref, refErr := refcni.InjectConf(&refcni.PluginConfig{Bytes: base}, v)
+		require.Equal(t, refErr == nil, oursErr == nil, "%v: ours: %v; reference: %v", v, oursErr, refErr)
+		if refErr != nil {
+			assert.Contains(t, oursErr.Error(), refErr.Error())
+			continue
+		}
+		assert.JSONEq(t, string(ref.Bytes), string(ours.Bytes))
+		confComparePlugins(t, ours, ref)
+	}
+}
+
+func TestConfListFromConfDifferential(t *testing.T) {
+	t.Parallel()
+	for _, doc := range []string{
+		`{"cniVersion":"0.4.0","name":"n","type":"bridge","x":{"y":[1,2]}}`,
+		`{"name":"n","type":"bridge"}`,
+		`{"cniVersion":"1.1.0","name":"n","type":"bridge","disableCheck":true}`,
+	} {
+		oursConf, err := libcni.ConfFromBytes([]byte(doc))
+		require.NoError(t, err)
+		refConf, err := refcni.ConfFromBytes([]byte(doc))
+		require.NoError(t, err)
+		ours, err := libcni.ConfListFromConf(oursConf)
+		require.NoError(t, err)
+		ref, err := refcni.ConfListFromConf(refConf)
+		require.NoError(t, err)
+		confCompareLists(t, ours, ref)
+	}
+}
