@@ -1,0 +1,314 @@
+package libcni
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cnirt/cni/types"
+	"github.com/cnirt/cni/types/create"
+)
+
+// The cache keeps one file per attachment, in the reference library's
+// format, so that a runtime can switch between the two libraries with
+// attachments in flight:
+//
+//	<cacheDir>/results/<network>-<containerID>-<ifName>
+//
+// Files are written to a temporary file in the same directory, then renamed
+// into place, so a reader sees the old file, the new file or no file, never
+// a partial one. Temporary files are named "<tempPrefix><final name>-<random>";
+// readers skip them and GetCachedAttachments removes the ones a crashed
+// writer left behind.
+
+const (
+	cacheResultsDir = "results"
+	// tempPrefix starts the name of a cache file being written.
+	tempPrefix = ".tmp-"
+	// staleTempAge is how old a temporary file must be before it is
+	// considered left over by a crashed writer.
+	staleTempAge  = 10 * time.Minute
+	cacheDirPerm  = 0o700
+	cacheFilePerm = 0o600
+)
+
+// cacheEntry is one cache file, field for field the reference library's
+// cniCacheV1 format. Config holds the bytes of the network configuration
+// the attachment was added with (base64 in the file).
+type cacheEntry struct {
+	Kind           string                 `json:"kind"`
+	ContainerID    string                 `json:"containerId"`
+	Config         []byte                 `json:"config"`
+	IfName         string                 `json:"ifName"`
+	NetworkName    string                 `json:"networkName"`
+	NetNS          string                 `json:"netns,omitempty"`
+	CniArgs        [][2]string            `json:"cniArgs,omitempty"`
+	CapabilityArgs map[string]interface{} `json:"capabilityArgs,omitempty"`
+	Result         json.RawMessage        `json:"result,omitempty"`
+}
+
+// cacheDirFor returns the cache directory used for rt: the CNIConfig's,
+// else the RuntimeConf's, else the package default.
+func (c *CNIConfig) cacheDirFor(rt *RuntimeConf) string {
+	if c.cacheDir != "" {
+		return c.cacheDir
+	}
+	if rt != nil && rt.CacheDir != "" {
+		return rt.CacheDir
+	}
+	return CacheDir
+}
+
+// cacheFile returns the cache file path of an attachment. The three names
+// must have been validated (they then hold no path separator).
+func cacheFile(dir, network string, rt *RuntimeConf) string {
+	return filepath.Join(dir, cacheResultsDir, network+"-"+rt.ContainerID+"-"+rt.IfName)
+}
+
+// writeCache records the attachment's configuration and result. resultJSON
+// is the JSON encoding of the result, or nil for none.
+func (c *CNIConfig) writeCache(network string, config, resultJSON []byte, rt *RuntimeConf) error {
+	entry := cacheEntry{
+		Kind:           CNICacheV1,
+		ContainerID:    rt.ContainerID,
+		Config:         config,
+		IfName:         rt.IfName,
+		NetworkName:    network,
+		NetNS:          rt.NetNS,
+		CniArgs:        rt.Args,
+		CapabilityArgs: rt.CapabilityArgs,
+	}
+	if len(resultJSON) > 0 && string(resultJSON) != "null" {
+		entry.Result = resultJSON
+	}
+	data, err := json.Marshal(&entry)
+	if err != nil {
+		return fmt.Errorf("encoding cache entry: %w", err)
+	}
+	return writeFileAtomic(cacheFile(c.cacheDirFor(rt), network, rt), data, c.durable)
+}
+
+// writeFileAtomic replaces name with data: it writes a temporary file in
+// the same directory and renames it over name. With durable, the file is
+// synced before the rename and the directory after it.
+func writeFileAtomic(name string, data []byte, durable bool) (err error) {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, cacheDirPerm); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(name)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	// CreateTemp uses 0600 already; be explicit in case that ever changes.
+	if err = f.Chmod(cacheFilePerm); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if durable {
+		if err = f.Sync(); err != nil {
+			return err
+		}
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, name); err != nil {
+		return err
+	}
+	if durable {
+		return syncDir(dir)
+	}
+	return nil
+}
+
+// removeCache deletes the attachment's cache file; a missing file is not an
+// error.
+func (c *CNIConfig) removeCache(network string, rt *RuntimeConf) error {
+	name := cacheFile(c.cacheDirFor(rt), network, rt)
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if c.durable {
+		return syncDir(filepath.Dir(name))
+	}
+	return nil
+}
+
+// readCache reads and decodes the attachment's cache file. It returns
+// (nil, nil, nil) when there is no file, and the raw bytes together with a
+// decoding error when the file is not a cniCacheV1 entry.
+func (c *CNIConfig) readCache(network string, rt *RuntimeConf) (*cacheEntry, []byte, error) {
+	data, err := os.ReadFile(cacheFile(c.cacheDirFor(rt), network, rt))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, nil
+		}
+		return nil, nil, err
+	}
+	entry, err := decodeCacheEntry(data)
+	return entry, data, err
+}
+
+// errWrongKind is wrapped when a cache file is JSON but not a cniCacheV1
+// entry.
+var errWrongKind = errors.New("cache entry has wrong kind")
+
+func decodeCacheEntry(data []byte) (*cacheEntry, error) {
+	var entry cacheEntry
+	if err := json.Unmarshal(data, &entry); err != nil {
+		return nil, err
+	}
+	if entry.Kind != CNICacheV1 {
+		return &entry, fmt.Errorf("%w: %q", errWrongKind, entry.Kind)
+	}
+	return &entry, nil
+}
+
+// cachedResult returns the attachment's cached result converted to
+// cniVersion, or (nil, nil) when nothing is cached. Files written before
+// the cniCacheV1 format (a bare result) are read too.
+func (c *CNIConfig) cachedResult(network, cniVersion string, rt *RuntimeConf) (types.Result, error) {
+	entry, data, err := c.readCache(network, rt)
+	if entry == nil && err == nil {
+		return nil, nil
+	}
+	var raw []byte
+	switch {
+	case err == nil:
+		if len(entry.Result) == 0 || string(entry.Result) == "null" {
+			return nil, fmt.Errorf("cached network %q entry has no result", network)
+		}
+		raw = entry.Result
+	case data == nil:
+		return nil, err
+	default:
+		// Not a cniCacheV1 entry: like the reference library, read the
+		// file as a bare result, the format used before cniCacheV1.
+		raw = data
+	}
+	result, err := create.CreateFromBytes(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decoding cached network %q result: %w", network, err)
+	}
+	if cniVersion == "" || result.Version() == cniVersion {
+		return result, nil
+	}
+	converted, err := result.GetAsVersion(cniVersion)
+	if err != nil {
+		return nil, fmt.Errorf("failed to convert cached result to config version %q: %w", cniVersion, err)
+	}
+	return converted, nil
+}
+
+// cachedConfig returns the configuration bytes the attachment was added
+// with and a copy of rt with the cached CNI_ARGS and capability arguments.
+func (c *CNIConfig) cachedConfig(network string, rt *RuntimeConf) ([]byte, *RuntimeConf, error) {
+	entry, data, err := c.readCache(network, rt)
+	if err != nil {
+		if data == nil {
+			return nil, nil, fmt.Errorf("reading cached network %q config: %w", network, err)
+		}
+		if errors.Is(err, errWrongKind) {
+			return nil, nil, fmt.Errorf("read cached network %q config has wrong kind: %v", network, entry.Kind)
+		}
+		return nil, nil, fmt.Errorf("failed to unmarshal cached network %q config: %w", network, err)
+	}
+	if entry == nil {
+		return nil, nil, nil
+	}
+	out := *rt
+	if entry.CniArgs != nil {
+		out.Args = entry.CniArgs
+	}
+	out.CapabilityArgs = entry.CapabilityArgs
+	return entry.Config, &out, nil
+}
+
+// cachedAttachments lists the attachments cached in dir, optionally only
+// those of one container, sorted by file name. Files that cannot be read or
+// decoded, or that lack the attachment's names, are skipped; temporary
+// files of a writer that crashed long ago are removed.
+func cachedAttachments(dir, containerID string) ([]*NetworkAttachment, error) {
+	resultsDir := filepath.Join(dir, cacheResultsDir)
+	entries, err := os.ReadDir(resultsDir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			removeStaleTemp(filepath.Join(resultsDir, e.Name()), e)
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+
+	marker := "-" + containerID + "-"
+	attachments := []*NetworkAttachment{}
+	for _, name := range names {
+		if containerID != "" {
+			// Quick filter on the name before reading the file.
+			pos := strings.Index(name, marker)
+			if pos <= 0 || pos+len(marker) >= len(name) {
+				continue
+			}
+		}
+		data, err := os.ReadFile(filepath.Join(resultsDir, name))
+		if err != nil {
+			continue
+		}
+		entry, err := decodeCacheEntry(data)
+		if err != nil {
+			continue
+		}
+		if containerID != "" && entry.ContainerID != containerID {
+			continue
+		}
+		if entry.IfName == "" || entry.NetworkName == "" {
+			continue
+		}
+		attachments = append(attachments, &NetworkAttachment{
+			ContainerID:    entry.ContainerID,
+			Network:        entry.NetworkName,
+			IfName:         entry.IfName,
+			Config:         entry.Config,
+			NetNS:          entry.NetNS,
+			CniArgs:        entry.CniArgs,
+			CapabilityArgs: entry.CapabilityArgs,
+		})
+	}
+	return attachments, nil
+}
+
+// removeStaleTemp removes a temporary cache file old enough that its writer
+// must have died; errors are ignored (another reader may have removed it).
+func removeStaleTemp(name string, e fs.DirEntry) {
+	info, err := e.Info()
+	if err != nil || time.Since(info.ModTime()) < staleTempAge {
+		return
+	}
+	_ = os.Remove(name)
+}

@@ -1,0 +1,247 @@
+package libcni
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cnirt/cni/invoke"
+	"github.com/cnirt/cni/pkg/utils"
+	"github.com/cnirt/cni/version"
+)
+
+// versionRank returns the position of v among the spec versions this
+// library supports (oldest first). An empty version counts as 0.1.0, the
+// version a configuration without cniVersion has under the specification.
+func versionRank(v string) (int, bool) {
+	if v == "" {
+		v = "0.1.0"
+	}
+	i := slices.Index(version.All.SupportedVersions(), v)
+	return i, i >= 0
+}
+
+// atLeast reports whether the (already checked) version v is min or newer.
+func atLeast(v, min string) bool {
+	a, _ := versionRank(v)
+	b, _ := versionRank(min)
+	return a >= b
+}
+
+// requireKnownVersion refuses a cniVersion this library cannot drive, before any
+// plugin runs, listing the supported versions.
+func requireKnownVersion(network, v string) error {
+	if _, ok := versionRank(v); ok {
+		return nil
+	}
+	uv := &UnsupportedVersionError{Versions: []string{v}, Supported: version.All.SupportedVersions()}
+	if _, _, _, err := version.ParseVersion(v); err != nil {
+		uv.Err = err
+	}
+	return &InvalidRuntimeConfError{Network: network, Field: "cniVersion", Err: uv}
+}
+
+// checkList refuses a network list that cannot be run: nil, unnamed or
+// badly named, an unsupported version, or a plugin without configuration.
+func checkList(list *NetworkConfigList) error {
+	if list == nil {
+		return errors.New("no network configuration list given (nil)")
+	}
+	if err := utils.ValidateNetworkName(list.Name); err != nil {
+		return &InvalidRuntimeConfError{Network: list.Name, Field: "network name", Err: err}
+	}
+	if err := requireKnownVersion(list.Name, list.CNIVersion); err != nil {
+		return err
+	}
+	for i, p := range list.Plugins {
+		if err := checkPlugin(p); err != nil {
+			return &InvalidRuntimeConfError{Network: list.Name, Field: fmt.Sprintf("config: plugins[%d]", i), Err: err}
+		}
+	}
+	return nil
+}
+
+// checkPlugin refuses a plugin configuration without its decoded part.
+func checkPlugin(p *PluginConfig) error {
+	switch {
+	case p == nil:
+		return errors.New("plugin configuration is nil")
+	case p.Network == nil:
+		return errors.New("plugin configuration has no decoded Network")
+	case p.Network.Type == "":
+		return errors.New("plugin configuration has no type")
+	}
+	return nil
+}
+
+// checkSingle is checkList for AddNetwork and friends.
+func checkSingle(net *PluginConfig) error {
+	if err := checkPlugin(net); err != nil {
+		return &InvalidRuntimeConfError{Field: "config", Err: err}
+	}
+	if err := utils.ValidateNetworkName(net.Network.Name); err != nil {
+		return &InvalidRuntimeConfError{Network: net.Network.Name, Field: "network name", Err: err}
+	}
+	return requireKnownVersion(net.Network.Name, net.Network.CNIVersion)
+}
+
+// checkRuntime validates what ends up in the plugin's environment and in
+// the cache file path, before any plugin runs or path is built.
+func (c *CNIConfig) checkRuntime(network string, rt *RuntimeConf) error {
+	if rt == nil {
+		return &InvalidRuntimeConfError{Network: network, Field: "runtime configuration", Err: errors.New("RuntimeConf is nil")}
+	}
+	if err := utils.ValidateContainerID(rt.ContainerID); err != nil {
+		return &InvalidRuntimeConfError{Network: network, Field: "containerID", Err: err}
+	}
+	if err := utils.ValidateInterfaceName(rt.IfName); err != nil {
+		return &InvalidRuntimeConfError{Network: network, Field: "ifName", Err: err}
+	}
+	if strings.ContainsAny(rt.IfName, `\`) {
+		// A path separator on Windows; it would escape the cache directory.
+		return &InvalidRuntimeConfError{Network: network, Field: "ifName",
+			Err: fmt.Errorf("interface name %q contains a backslash", rt.IfName)}
+	}
+	if err := c.args("ADD", rt).Validate(); err != nil {
+		field := "CNI_ARGS"
+		var ae *invoke.ArgsError
+		if errors.As(err, &ae) && ae.Var != "" {
+			field = ae.Var
+		}
+		return &InvalidRuntimeConfError{Network: network, Field: field, Err: err}
+	}
+	return nil
+}
+
+// versionKey identifies one plugin executable as it is on disk.
+type versionKey struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
+// pluginVersions returns the versions the plugin at path supports, asking
+// it (VERSION) only when the executable changed since the last answer.
+func (c *CNIConfig) pluginVersions(ctx context.Context, path string) ([]string, error) {
+	var key versionKey
+	cacheable := false
+	if c.st != nil {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			key = versionKey{path: path, size: fi.Size(), mtime: fi.ModTime()}
+			cacheable = true
+			c.st.mu.Lock()
+			v, ok := c.st.versions[key]
+			c.st.mu.Unlock()
+			if ok {
+				return v, nil
+			}
+		}
+	}
+	info, err := invoke.GetVersionInfo(ctx, path, c.execer())
+	if err != nil {
+		return nil, err
+	}
+	versions := info.SupportedVersions()
+	if cacheable {
+		c.st.mu.Lock()
+		// Forget older answers for the same path.
+		for k := range c.st.versions {
+			if k.path == path {
+				delete(c.st.versions, k)
+			}
+		}
+		c.st.versions[key] = versions
+		c.st.mu.Unlock()
+	}
+	return versions, nil
+}
+
+// validatePlugin checks that the plugin exists and supports cniVersion.
+func (c *CNIConfig) validatePlugin(ctx context.Context, pluginType, cniVersion string) error {
+	path, err := c.execer().FindInPath(pluginType, c.Path)
+	if err != nil {
+		return err
+	}
+	if cniVersion == "" {
+		cniVersion = "0.1.0"
+	}
+	versions, err := c.pluginVersions(ctx, path)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(versions, cniVersion) {
+		return nil
+	}
+	return fmt.Errorf("plugin %s does not support config version %q (it supports %s)", pluginType, cniVersion, strings.Join(versions, ", "))
+}
+
+// enabledCaps adds the capabilities p declares true to set.
+func enabledCaps(p *PluginConfig, set map[string]struct{}) {
+	for capability, on := range p.Network.Capabilities {
+		if on {
+			set[capability] = struct{}{}
+		}
+	}
+}
+
+func sortedKeys(set map[string]struct{}) []string {
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ValidateNetworkList checks that every plugin of the network can be found
+// and supports the network's version (and so the operations that version
+// has), and returns the capabilities the plugins declare, sorted. All
+// failures are reported, joined; each names the plugin and its position.
+// Plugins' VERSION answers are remembered per executable (path, size and
+// modification time), so validating again does not run unchanged plugins.
+func (c *CNIConfig) ValidateNetworkList(ctx context.Context, list *NetworkConfigList) ([]string, error) {
+	if err := checkList(list); err != nil {
+		return nil, err
+	}
+	caps := map[string]struct{}{}
+	var errs []error
+	for i, p := range list.Plugins {
+		if err := c.validatePlugin(ctx, p.Network.Type, list.CNIVersion); err != nil {
+			errs = append(errs, fmt.Errorf("network %q plugins[%d] (type=%q): %w", list.Name, i, p.Network.Type, err))
+		}
+		enabledCaps(p, caps)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return sortedKeys(caps), nil
+}
+
+// ValidateNetwork is ValidateNetworkList for a single plugin configuration.
+func (c *CNIConfig) ValidateNetwork(ctx context.Context, net *PluginConfig) ([]string, error) {
+	if err := checkPlugin(net); err != nil {
+		return nil, &InvalidRuntimeConfError{Field: "config", Err: err}
+	}
+	if err := c.validatePlugin(ctx, net.Network.Type, net.Network.CNIVersion); err != nil {
+		return nil, err
+	}
+	caps := map[string]struct{}{}
+	enabledCaps(net, caps)
+	return sortedKeys(caps), nil
+}
+
+// GetVersionInfo runs the plugin of the given type with VERSION and returns
+// its answer. Plugins too old to know VERSION are reported as supporting
+// 0.1.0.
+func (c *CNIConfig) GetVersionInfo(ctx context.Context, pluginType string) (version.PluginInfo, error) {
+	path, err := c.execer().FindInPath(pluginType, c.Path)
+	if err != nil {
+		return nil, err
+	}
+	return invoke.GetVersionInfo(ctx, path, c.execer())
+}
