@@ -1,7 +1,6 @@
 package invoke
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"os"
 
 	"github.com/cnirt/cni/types"
+	"github.com/cnirt/cni/types/create"
 	"github.com/cnirt/cni/version"
 )
 
@@ -104,47 +104,15 @@ func run(ctx context.Context, pluginPath string, stdin []byte, args CNIArgs, exe
 	return out, command, nil
 }
 
-// decodeResult turns a plugin's stdout into a Result. The only thing looked
-// at before handing the bytes to version.NewResult is the result's own
-// cniVersion: when it is missing or empty, the configuration's version
-// (version.ConfigDecoder) is used instead, as the reference does for
-// plugins that omit it.
+// decodeResult turns a plugin's stdout into a Result. A result without a
+// cniVersion (or with an empty one) is taken to be in the configuration's
+// version, as the reference does for plugins that omit it.
 func decodeResult(netconf, stdout []byte) (types.Result, error) {
-	var probe struct {
-		CNIVersion string `json:"cniVersion"`
-	}
-	if err := json.Unmarshal(stdout, &probe); err != nil {
-		return nil, fmt.Errorf("failed to unmarshal raw result: %w", err)
-	}
-	if probe.CNIVersion != "" {
-		return version.NewResult(probe.CNIVersion, stdout)
-	}
 	confVersion, err := (&version.ConfigDecoder{}).Decode(netconf)
 	if err != nil {
 		return nil, err
 	}
-	return version.NewResult(confVersion, withVersion(stdout, confVersion))
-}
-
-// withVersion returns the JSON object (or null) in result with a cniVersion
-// member added at its end. encoding/json keeps the last of duplicate
-// members, so this also replaces an empty "cniVersion":"" earlier in the
-// object. result must have decoded successfully into a struct.
-func withVersion(result []byte, ver string) []byte {
-	quoted, _ := json.Marshal(ver) // a string always marshals
-	body := bytes.TrimSpace(result)
-	if bytes.Equal(body, []byte("null")) || len(body) < 2 {
-		body = []byte("{}")
-	}
-	inner := bytes.TrimSpace(body[1 : len(body)-1])
-	out := make([]byte, 0, len(body)+len(quoted)+16)
-	out = append(out, body[:len(body)-1]...)
-	if len(inner) > 0 {
-		out = append(out, ',')
-	}
-	out = append(out, `"cniVersion":`...)
-	out = append(out, quoted...)
-	return append(out, '}')
+	return create.CreateFromBytesWithDefault(confVersion, stdout)
 }
 
 // GetVersionInfo asks the plugin which CNI versions it supports by running

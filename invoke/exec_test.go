@@ -88,20 +88,6 @@ func TestResultDecodingMatchesReference(t *testing.T) {
 	}
 }
 
-func TestWithVersion(t *testing.T) {
-	t.Parallel()
-	cases := []struct{ in, want string }{
-		{`{}`, `{"cniVersion":"1.0.0"}`},
-		{` { } `, `{ "cniVersion":"1.0.0"}`},
-		{`null`, `{"cniVersion":"1.0.0"}`},
-		{`{"a":1}`, `{"a":1,"cniVersion":"1.0.0"}`},
-		{"{\"a\":1}\n", `{"a":1,"cniVersion":"1.0.0"}`},
-	}
-	for _, tc := range cases {
-		assert.Equal(t, tc.want, string(withVersion([]byte(tc.in), "1.0.0")), tc.in)
-	}
-}
-
 func TestErrorsFromCustomExec(t *testing.T) {
 	t.Parallel()
 	cniErr := types.NewError(types.ErrTryAgainLater, "busy", "retry in 1s")

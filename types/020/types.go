@@ -27,15 +27,24 @@ func supported() []string { return []string{"", "0.1.0", ImplementedSpecVersion}
 func init() {
 	convert.RegisterConverter("0.1.0", []string{ImplementedSpecVersion}, convertSame)
 	convert.RegisterConverter(ImplementedSpecVersion, []string{"0.1.0"}, convertSame)
-	convert.RegisterCreator(supported(), NewResult)
+	convert.RegisterCreator(supported(), newResult)
 }
 
 // NewResult parses a 0.1.0 or 0.2.0 result from its JSON. A result
 // without cniVersion is taken as 0.1.0.
 func NewResult(data []byte) (types.Result, error) {
+	return newResult(data, "")
+}
+
+// newResult parses a result; one without cniVersion is taken to be in
+// fallbackVersion when that is not empty.
+func newResult(data []byte, fallbackVersion string) (types.Result, error) {
 	r := &Result{}
 	if err := r.decode(data); err != nil {
 		return nil, err
+	}
+	if r.CNIVersion == "" {
+		r.CNIVersion = fallbackVersion
 	}
 	switch r.CNIVersion {
 	case "":

@@ -35,14 +35,23 @@ func init() {
 	for _, v := range supported() {
 		convert.RegisterConverter(v, []string{"0.1.0", "0.2.0"}, convertTo02x)
 	}
-	convert.RegisterCreator(supported(), NewResult)
+	convert.RegisterCreator(supported(), newResult)
 }
 
 // NewResult parses a 0.3.0, 0.3.1 or 0.4.0 result from its JSON.
 func NewResult(data []byte) (types.Result, error) {
+	return newResult(data, "")
+}
+
+// newResult parses a result; one without cniVersion is taken to be in
+// fallbackVersion when that is not empty.
+func newResult(data []byte, fallbackVersion string) (types.Result, error) {
 	r := &Result{}
 	if err := r.decode(data); err != nil {
 		return nil, err
+	}
+	if r.CNIVersion == "" {
+		r.CNIVersion = fallbackVersion
 	}
 	switch r.CNIVersion {
 	case "0.3.0", "0.3.1", ImplementedSpecVersion:

@@ -40,14 +40,23 @@ func init() {
 		convert.RegisterConverter(v, []string{"0.3.0", "0.3.1", "0.4.0"}, convertTo04x)
 		convert.RegisterConverter(v, []string{"0.1.0", "0.2.0"}, convertTo02x)
 	}
-	convert.RegisterCreator(supported(), NewResult)
+	convert.RegisterCreator(supported(), newResult)
 }
 
 // NewResult parses a 1.0.0 or 1.1.0 result from its JSON.
 func NewResult(data []byte) (types.Result, error) {
+	return newResult(data, "")
+}
+
+// newResult parses a result; one without cniVersion is taken to be in
+// fallbackVersion when that is not empty.
+func newResult(data []byte, fallbackVersion string) (types.Result, error) {
 	r := &Result{}
 	if err := r.decode(data); err != nil {
 		return nil, err
+	}
+	if r.CNIVersion == "" {
+		r.CNIVersion = fallbackVersion
 	}
 	switch r.CNIVersion {
 	case "1.0.0", ImplementedSpecVersion:

@@ -84,3 +84,22 @@ func CreateFromBytes(bytes []byte) (types.Result, error) {
 	}
 	return convert.Create(version, bytes)
 }
+
+// CreateFromBytesWithDefault parses bytes as a result of the version its
+// cniVersion names. A result without a cniVersion, or with an empty one, is
+// taken to be in defaultVersion (0.1.0 when that is empty too): this is how
+// a runtime reads a plugin's output, whose version defaults to the
+// configuration's.
+func CreateFromBytesWithDefault(defaultVersion string, bytes []byte) (types.Result, error) {
+	version, err := decodeVersion(bytes)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unmarshal raw result: %w", err)
+	}
+	if version == "" {
+		version = defaultVersion
+	}
+	if version == "" {
+		version = "0.1.0"
+	}
+	return convert.CreateWithFallback(version, bytes, version)
+}

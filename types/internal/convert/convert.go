@@ -17,8 +17,9 @@ import (
 // toVersion (one of the registered target versions).
 type Func func(from types.Result, toVersion string) (types.Result, error)
 
-// CreateFunc builds a result from its JSON.
-type CreateFunc func(data []byte) (types.Result, error)
+// CreateFunc builds a result from its JSON. A result whose cniVersion is
+// absent or empty is taken to be in fallbackVersion when that is not empty.
+type CreateFunc func(data []byte, fallbackVersion string) (types.Result, error)
 
 type route struct{ from, to string }
 
@@ -114,11 +115,17 @@ func Convert(from types.Result, toVersion string) (types.Result, error) {
 
 // Create parses data as a result of the given version.
 func Create(version string, data []byte) (types.Result, error) {
+	return CreateWithFallback(version, data, "")
+}
+
+// CreateWithFallback parses data with the parser of version; a result
+// without a cniVersion is taken to be in fallbackVersion (when not empty).
+func CreateWithFallback(version string, data []byte, fallbackVersion string) (types.Result, error) {
 	fn := creators[version]
 	if fn == nil {
 		return nil, &VersionError{Version: version}
 	}
-	return fn(data)
+	return fn(data, fallbackVersion)
 }
 
 // Mismatch returns the error for a converter handed a result whose Go
