@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/types"
 	types100 "github.com/cnirt/cni/types/100"
@@ -447,6 +448,19 @@ func TestPluginErrorWithName(t *testing.T) {
 	assert.Equal(t, `network "n" plugins[0]: plugin type="bridge" name="br" failed (add): boom`, e.Error())
 	e = &libcni.PluginError{Network: "n", Plugin: "bridge", Index: 3, Verb: "gc", Err: errors.New("boom")}
 	assert.Equal(t, `network "n" plugins[3]: failed to GC plugin bridge: boom`, e.Error())
+
+	// The run's own error names the executable and verb already; the
+	// message says them once and keeps the plugin's error reachable.
+	cniErr := types.NewError(types.ErrTryAgainLater, "busy", "retry")
+	run := &invoke.PluginError{Plugin: "/opt/cni/bin/bridge", Command: "ADD", Err: cniErr}
+	e = &libcni.PluginError{Network: "n", Plugin: "bridge", Index: 1, Verb: "add", Err: run}
+	assert.Equal(t, `network "n" plugins[1]: plugin type="bridge" failed (add): busy; retry [/opt/cni/bin/bridge]`, e.Error())
+	var got *types.Error
+	require.ErrorAs(t, e, &got)
+	assert.Same(t, cniErr, got)
+	var gotRun *invoke.PluginError
+	require.ErrorAs(t, e, &gotRun)
+	assert.Equal(t, "ADD", gotRun.Command)
 }
 
 func TestSinglePluginOperations(t *testing.T) {

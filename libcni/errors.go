@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/cnirt/cni/invoke"
 )
 
 // Verbs as they appear in PluginError.Verb; the texts are the ones the
@@ -42,18 +44,29 @@ type PluginError struct {
 // Error returns `network "n" plugins[i]: plugin type="t" failed (verb): reason`;
 // the part from "plugin type=" on is the reference library's text for the same
 // failure. For GC the reference's `failed to GC plugin t: reason` is used.
+//
+// When Err is the *invoke.PluginError of the run, its reason is printed
+// directly and the executable's path follows in brackets, so the plugin
+// and the verb are not named twice.
 func (e *PluginError) Error() string {
+	reason, path := e.Err, ""
+	if run, ok := e.Err.(*invoke.PluginError); ok {
+		reason, path = run.Err, run.Plugin
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "network %q plugins[%d]: ", e.Network, e.Index)
 	if e.Verb == verbGC {
-		fmt.Fprintf(&b, "failed to GC plugin %s: %v", e.Plugin, e.Err)
-		return b.String()
+		fmt.Fprintf(&b, "failed to GC plugin %s: %v", e.Plugin, reason)
+	} else {
+		fmt.Fprintf(&b, "plugin type=%q", e.Plugin)
+		if e.Name != "" {
+			fmt.Fprintf(&b, " name=%q", e.Name)
+		}
+		fmt.Fprintf(&b, " failed (%s): %v", e.Verb, reason)
 	}
-	fmt.Fprintf(&b, "plugin type=%q", e.Plugin)
-	if e.Name != "" {
-		fmt.Fprintf(&b, " name=%q", e.Name)
+	if path != "" {
+		fmt.Fprintf(&b, " [%s]", path)
 	}
-	fmt.Fprintf(&b, " failed (%s): %v", e.Verb, e.Err)
 	return b.String()
 }
 
