@@ -1,0 +1,60 @@
+// Command cnitool attaches network namespaces to CNI networks, detaches
+// them, and inspects networks and plugins, using the cnirt library. It
+// accepts the command line and environment of the reference cnitool
+// (containernetworking/cni/cnitool) and adds more commands:
+//
+//	cnitool [--json] add    <net> <netns>
+//	cnitool [--json] check  <net> <netns>
+//	cnitool [--json] del    <net> <netns>
+//	cnitool [--json] status <net>
+//	cnitool [--json] gc     <net> [<containerID>[/<ifname>] ...]
+//	cnitool [--json] validate <net>
+//	cnitool [--json] version <plugin>
+//	cnitool [--json] list
+//
+// Environment:
+//
+//	NETCONFPATH      directory of network configurations (default /etc/cni/net.d)
+//	CNI_PATH         plugin search path, list-separated like PATH (relative
+//	                 entries are made absolute)
+//	CNI_IFNAME       interface name inside the container (default eth0)
+//	CNI_CONTAINERID  container ID (default: "cnitool-" and a hash of the
+//	                 absolute netns path, as the reference cnitool derives it)
+//	CNI_ARGS         extra plugin arguments, "K=V;K=V"
+//	CAP_ARGS         capability arguments as a JSON object, e.g.
+//	                 {"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}
+//	CNITOOL_CACHE_DIR  result cache directory (default /var/lib/cni)
+//
+// gc deletes every cached attachment of the network that is not listed as
+// valid; with no attachment listed it deletes all of them (as the reference
+// cnitool does). For compatibility, a single netns path argument (as in
+// `cnitool gc <net> <netns>`) is accepted and ignored.
+//
+// Output: add prints the result as JSON, the other verbs print nothing on
+// success (validate, version and list print what they found). With --json
+// every command prints exactly one JSON object on stdout, on success and
+// on failure ({"error": ..., "exitCode": ...}).
+//
+// Exit status:
+//
+//	0  success
+//	1  the operation failed (a plugin returned an error or crashed, timeout)
+//	2  usage error: unknown command, wrong arguments, bad CNI_ARGS/CAP_ARGS
+//	3  network configuration not found in NETCONFPATH
+//	4  network configuration invalid
+//	5  plugin executable not found in CNI_PATH
+//	130 interrupted (Ctrl-C)
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
