@@ -2,6 +2,7 @@ package libcni
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -36,6 +37,17 @@ func mapRequest(t *testing.T, p *PluginConfig, req *request) map[string]any {
 		var v any
 		require.NoError(t, json.Unmarshal(b, &v))
 		m["runtimeConfig"] = v
+	}
+	// Case variants of a key libcni sets carry the same value (see
+	// rawjson.Splice).
+	for k := range m {
+		for _, set := range []string{"name", "cniVersion", "prevResult", "runtimeConfig"} {
+			if k != set && strings.EqualFold(k, set) {
+				if v, ok := m[set]; ok {
+					m[k] = v
+				}
+			}
+		}
 	}
 	return m
 }
@@ -134,4 +146,23 @@ func FuzzBuildRequest(f *testing.F) {
 		require.NoError(t, json.Unmarshal(got, &decoded))
 		assert.Equal(t, mapRequest(t, p, req), decoded)
 	})
+}
+
+// A case variant of a key libcni sets must not let the plugin read another
+// value: Go plugins decode stdin into structs, which match keys
+// case-insensitively.
+func TestBuildRequestOverridesCaseVariants(t *testing.T) {
+	t.Parallel()
+	raw := []byte(`{"type":"d","name":"a","Name":"evil","CNIVERSION":"0.1.0"}`)
+	p := &PluginConfig{Network: &types.PluginConf{Type: "d"}, Bytes: raw}
+	got, err := buildRequest(p, &request{network: "n", cniVersion: "1.1.0"})
+	require.NoError(t, err)
+	var conf types.NetConf
+	require.NoError(t, json.Unmarshal(got, &conf))
+	assert.Equal(t, "n", conf.Name)
+	assert.Equal(t, "1.1.0", conf.CNIVersion)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(got, &m))
+	assert.Equal(t, "n", m["name"])
+	assert.Equal(t, "1.1.0", m["cniVersion"])
 }

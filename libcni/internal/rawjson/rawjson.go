@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -41,10 +42,15 @@ type span struct {
 // given. Everything else, including whitespace, key order, nested objects
 // and number spellings, is copied byte for byte.
 //
+// Members whose key differs from a key in set only in letter case ("Name"
+// for "name") get the same value too: a plugin decoding into a Go struct
+// matches keys case-insensitively and could otherwise read the case variant
+// instead of the value libcni set. The exactly spelled key is still
+// appended when it is missing.
+//
 // obj must be a valid JSON document whose top-level value is an object; the
 // values in set must be valid JSON (they are not checked). Keys are compared
-// after unescaping, the way encoding/json compares them when decoding into a
-// map.
+// after unescaping.
 func Splice(obj []byte, set ...Member) ([]byte, error) {
 	if !json.Valid(obj) {
 		return nil, fmt.Errorf("invalid JSON: %w", validityError(obj))
@@ -62,12 +68,14 @@ func Splice(obj []byte, set ...Member) ([]byte, error) {
 	extra := 0
 	for i, sp := range spans {
 		replace[i] = -1
-		idx := matchKey(obj[sp.keyStart:sp.keyEnd], set)
+		idx, exact := matchKey(obj[sp.keyStart:sp.keyEnd], set)
 		if idx < 0 {
 			continue
 		}
 		replace[i] = idx
-		seen[idx] = true
+		if exact {
+			seen[idx] = true
+		}
 		extra += len(set[idx].Value) - (sp.valEnd - sp.valStart)
 	}
 	for i, m := range set {
@@ -128,7 +136,7 @@ func Lookup(obj []byte, key string) ([]byte, bool, error) {
 	var val []byte
 	found := false
 	for _, sp := range spans {
-		if matchKey(obj[sp.keyStart:sp.keyEnd], want) == 0 {
+		if idx, exact := matchKey(obj[sp.keyStart:sp.keyEnd], want); idx == 0 && exact {
 			val = obj[sp.valStart:sp.valEnd]
 			found = true
 		}
@@ -145,34 +153,30 @@ func validityError(obj []byte) error {
 }
 
 // matchKey returns the index in set of the member whose name equals the
-// quoted key raw, or -1.
-func matchKey(raw []byte, set []Member) int {
+// quoted key raw (exact is true), or failing that equals it but for letter
+// case (exact is false); -1 when none does.
+func matchKey(raw []byte, set []Member) (idx int, exact bool) {
 	inner := raw[1 : len(raw)-1]
-	plain := true
+	key := string(inner)
 	for _, b := range inner {
 		if b == '\\' || b >= utf8.RuneSelf {
-			plain = false
+			if err := json.Unmarshal(raw, &key); err != nil {
+				return -1, false
+			}
 			break
 		}
 	}
-	if plain {
-		for i, m := range set {
-			if m.Key == string(inner) {
-				return i
-			}
-		}
-		return -1
-	}
-	var key string
-	if err := json.Unmarshal(raw, &key); err != nil {
-		return -1
-	}
 	for i, m := range set {
 		if m.Key == key {
-			return i
+			return i, true
 		}
 	}
-	return -1
+	for i, m := range set {
+		if strings.EqualFold(m.Key, key) {
+			return i, false
+		}
+	}
+	return -1, false
 }
 
 // appendKey appends key as a JSON string.

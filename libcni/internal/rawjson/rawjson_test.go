@@ -2,6 +2,7 @@ package rawjson
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -83,6 +84,11 @@ func mapSplice(obj []byte, set []Member) (map[string]any, error) {
 		if err := json.Unmarshal(s.Value, &v); err != nil {
 			return nil, err
 		}
+		for k := range m {
+			if strings.EqualFold(k, s.Key) {
+				m[k] = v
+			}
+		}
 		m[s.Key] = v
 	}
 	return m, nil
@@ -91,7 +97,7 @@ func mapSplice(obj []byte, set []Member) (map[string]any, error) {
 func FuzzSplice(f *testing.F) {
 	seeds := []string{
 		`{}`, `{"a":1}`, `{"name":"x","plugins":[{"type":"a"}]}`, ` {"a" : "}" , "b":[{"c":"]"}] } `,
-		`{"na\u006de":1,"name":2}`, `{"\ud800":1}`, `{"x":1e400}`, `[]`, `nope`,
+		`{"na\u006de":1,"name":2}`, `{"type":"d","name":"a","Name":"evil"}`, `{"NAME":1}`, `{"\ud800":1}`, `{"x":1e400}`, `[]`, `nope`,
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s), "name", `"v"`, "prevResult")
