@@ -248,6 +248,7 @@ func (c *CNIConfig) withAttachmentLock(ctx context.Context, ch *chain, rt *Runti
 // and the version are checked before any plugin runs. A plugin failure is
 // a *PluginError naming the plugin, its position and the operation.
 func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) (types.Result, error) {
+	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
 		return nil, err
 	}
@@ -268,6 +269,7 @@ func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList,
 // fails with an error wrapping ErrorCheckNotSupp for networks older than
 // 0.4.0 and does nothing when the network sets disableCheck.
 func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) error {
+	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
 		return err
 	}
@@ -290,6 +292,7 @@ func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigLis
 // succeeds when repeated and when the cache entry is missing, empty or
 // corrupt (the plugins then get no prevResult).
 func (c *CNIConfig) DelNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) error {
+	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
 		return err
 	}
@@ -304,6 +307,7 @@ func (c *CNIConfig) DelNetworkList(ctx context.Context, list *NetworkConfigList,
 // name and cniVersion are used; the plugin's bytes are what the cache
 // records.
 func (c *CNIConfig) AddNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) (types.Result, error) {
+	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
 		return nil, err
 	}
@@ -321,6 +325,7 @@ func (c *CNIConfig) AddNetwork(ctx context.Context, net *PluginConfig, rt *Runti
 
 // CheckNetwork is CheckNetworkList for a single plugin configuration.
 func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) error {
+	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
 		return err
 	}
@@ -336,6 +341,7 @@ func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *Run
 
 // DelNetwork is DelNetworkList for a single plugin configuration.
 func (c *CNIConfig) DelNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) error {
+	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
 		return err
 	}
@@ -417,6 +423,7 @@ func (c *CNIConfig) GetCachedAttachments(containerID string) ([]*NetworkAttachme
 // plugin's error. Networks older than 1.1.0 have no STATUS; for them it
 // returns nil, as the reference library does.
 func (c *CNIConfig) GetStatusNetworkList(ctx context.Context, list *NetworkConfigList) error {
+	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
 		return err
 	}
@@ -442,6 +449,7 @@ func (c *CNIConfig) GetStatusNetworkList(ctx context.Context, list *NetworkConfi
 // network sets disableGC. It holds the network exclusively while it runs.
 // All failures are returned, joined.
 func (c *CNIConfig) GCNetworkList(ctx context.Context, list *NetworkConfigList, args *GCArgs) error {
+	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
 		return err
 	}
@@ -524,4 +532,13 @@ func (c *CNIConfig) gcDel(ctx context.Context, ch *chain, cacheDir string, rt *R
 	err = c.del(ctx, ch, rt)
 	unlock(err == nil)
 	return err
+}
+
+// orBackground returns ctx, or context.Background() when a caller passed
+// nil (the reference library tolerates that for most operations).
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
 }

@@ -23,7 +23,7 @@ import (
 //
 // Files are written to a temporary file in the same directory, then renamed
 // into place, so a reader sees the old file, the new file or no file, never
-// a partial one. Temporary files are named "<tempPrefix><final name>-<random>";
+// a partial one. Temporary files are named "<tempPrefix><random>" (short, so that a final name near the file-name limit still fits);
 // readers skip them and GetCachedAttachments removes the ones a crashed
 // writer left behind.
 
@@ -102,7 +102,7 @@ func writeFileAtomic(name string, data []byte, durable bool) (err error) {
 	if err := os.MkdirAll(dir, cacheDirPerm); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(name)+"-*")
+	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,9 @@ func writeFileAtomic(name string, data []byte, durable bool) (err error) {
 		return err
 	}
 	if durable {
-		return syncDir(dir)
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("cache entry %s is in place but syncing its directory failed: %w", name, err)
+		}
 	}
 	return nil
 }

@@ -107,6 +107,13 @@ func (c *CNIConfig) checkRuntime(network string, rt *RuntimeConf) error {
 		return &InvalidRuntimeConfError{Network: network, Field: "ifName",
 			Err: fmt.Errorf("interface name %q contains a backslash", rt.IfName)}
 	}
+	// The cache file is named <network>-<containerID>-<ifName>; refuse an
+	// attachment whose name no file system could hold before any plugin
+	// runs, rather than failing to cache a result that is already set up.
+	if n := len(network) + len(rt.ContainerID) + len(rt.IfName) + 2; n > maxCacheNameBytes {
+		return &InvalidRuntimeConfError{Network: network, Field: "containerID",
+			Err: fmt.Errorf("network name, container ID and interface name together are %d bytes; the cache file name allows %d", n, maxCacheNameBytes)}
+	}
 	if err := c.args("ADD", rt).Validate(); err != nil {
 		field := "CNI_ARGS"
 		var ae *invoke.ArgsError
@@ -117,6 +124,9 @@ func (c *CNIConfig) checkRuntime(network string, rt *RuntimeConf) error {
 	}
 	return nil
 }
+
+// maxCacheNameBytes is the longest file name common file systems accept.
+const maxCacheNameBytes = 255
 
 // versionKey identifies one plugin executable as it is on disk.
 type versionKey struct {
@@ -205,6 +215,7 @@ func sortedKeys(set map[string]struct{}) []string {
 // Plugins' VERSION answers are remembered per executable (path, size and
 // modification time), so validating again does not run unchanged plugins.
 func (c *CNIConfig) ValidateNetworkList(ctx context.Context, list *NetworkConfigList) ([]string, error) {
+	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
 		return nil, err
 	}
@@ -224,6 +235,7 @@ func (c *CNIConfig) ValidateNetworkList(ctx context.Context, list *NetworkConfig
 
 // ValidateNetwork is ValidateNetworkList for a single plugin configuration.
 func (c *CNIConfig) ValidateNetwork(ctx context.Context, net *PluginConfig) ([]string, error) {
+	ctx = orBackground(ctx)
 	if err := checkPlugin(net); err != nil {
 		return nil, &InvalidRuntimeConfError{Field: "config", Err: err}
 	}
@@ -239,6 +251,7 @@ func (c *CNIConfig) ValidateNetwork(ctx context.Context, net *PluginConfig) ([]s
 // its answer. Plugins too old to know VERSION are reported as supporting
 // 0.1.0.
 func (c *CNIConfig) GetVersionInfo(ctx context.Context, pluginType string) (version.PluginInfo, error) {
+	ctx = orBackground(ctx)
 	path, err := c.execer().FindInPath(pluginType, c.Path)
 	if err != nil {
 		return nil, err

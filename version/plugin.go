@@ -3,6 +3,7 @@ package version
 import (
 	"encoding/json"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -30,9 +31,10 @@ func (p *pluginInfo) Encode(w io.Writer) error {
 	return json.NewEncoder(w).Encode(p)
 }
 
-// SupportedVersions returns the versions the plugin announced.
+// SupportedVersions returns a copy of the versions the plugin announced,
+// so callers cannot change what the PluginInfo (for example All) supports.
 func (p *pluginInfo) SupportedVersions() []string {
-	return p.Versions
+	return slices.Clone(p.Versions)
 }
 
 // PluginSupports returns a PluginInfo that announces the given versions and
@@ -40,7 +42,7 @@ func (p *pluginInfo) SupportedVersions() []string {
 // given: with none, the PluginInfo supports nothing, so every configuration
 // is refused as incompatible (the reference library panics instead).
 func PluginSupports(supportedVersions ...string) PluginInfo {
-	return &pluginInfo{CNIVersion: specVersion, Versions: supportedVersions}
+	return &pluginInfo{CNIVersion: specVersion, Versions: slices.Clone(supportedVersions)}
 }
 
 // DecodeError is the error PluginDecoder returns for a VERSION answer it

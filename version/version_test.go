@@ -285,3 +285,19 @@ func TestVersionsStartingFrom(t *testing.T) {
 	assert.Empty(t, version.VersionsStartingFrom("2.0.0").SupportedVersions())
 	assert.Empty(t, version.VersionsStartingFrom("garbage").SupportedVersions())
 }
+
+// The versions a PluginInfo reports are a copy: editing them (or the slice
+// given to PluginSupports) does not change what it supports.
+func TestSupportedVersionsAreCopies(t *testing.T) {
+	t.Parallel()
+	in := []string{"0.4.0", "1.0.0"}
+	info := version.PluginSupports(in...)
+	in[0] = "9.9.9"
+	got := info.SupportedVersions()
+	assert.Equal(t, []string{"0.4.0", "1.0.0"}, got)
+	got[1] = "8.8.8"
+	assert.Equal(t, []string{"0.4.0", "1.0.0"}, info.SupportedVersions())
+	all := version.All.SupportedVersions()
+	all[0] = "x"
+	assert.Equal(t, "0.1.0", version.All.SupportedVersions()[0])
+}

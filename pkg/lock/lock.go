@@ -229,6 +229,9 @@ func (l *Locker) Path(key string) (string, error) {
 // ctx.Err() when the wait was cut short, and is a [*KeyError] for an invalid
 // key. Release the lock with [Held.Unlock] or [Held.UnlockAndRemove].
 func (l *Locker) Lock(ctx context.Context, key string) (*Held, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	path, err := l.Path(key)
 	if err != nil {
 		return nil, err
@@ -277,6 +280,9 @@ func (l *Locker) Lock(ctx context.Context, key string) (*Held, error) {
 // queued [Locker.Lock] for the same key makes new RLock calls wait. Errors
 // are as for [Locker.Lock].
 func (l *Locker) RLock(ctx context.Context, key string) (*Held, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	path, err := l.Path(key)
 	if err != nil {
 		return nil, err
