@@ -5,7 +5,6 @@ package types020
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -58,15 +57,7 @@ func newResult(data []byte, fallbackVersion string) (types.Result, error) {
 
 // GetResult converts r to a 0.2.0 Result.
 func GetResult(r types.Result) (*Result, error) {
-	conv, err := convert.Convert(r, ImplementedSpecVersion)
-	if err != nil {
-		return nil, err
-	}
-	out, ok := conv.(*Result)
-	if !ok {
-		return nil, fmt.Errorf("failed to convert result: got %T, want *types020.Result", conv)
-	}
-	return out, nil
+	return codec.As[*Result](convert.Convert(r, ImplementedSpecVersion))
 }
 
 // convertSame converts between 0.1.0 and 0.2.0, whose results have the
@@ -105,10 +96,7 @@ func (r *Result) Version() string {
 // 0.3.x/0.4.0 and 1.x through the packages that implement them. A result
 // without a version is first set to ImplementedSpecVersion.
 func (r *Result) GetAsVersion(version string) (types.Result, error) {
-	if r.CNIVersion == "" {
-		r.CNIVersion = ImplementedSpecVersion
-	}
-	return convert.Convert(r, version)
+	return codec.GetAsVersion(r, &r.CNIVersion, ImplementedSpecVersion, version)
 }
 
 // Print writes the result as indented JSON to standard output.
@@ -119,21 +107,14 @@ func (r *Result) Print() error {
 // PrintTo writes the result as JSON indented by four spaces to writer.
 func (r *Result) PrintTo(writer io.Writer) error {
 	e := jsonx.NewEncoder(make([]byte, 0, 1024), "    ")
-	if err := r.encode(&e); err != nil {
-		return err
-	}
-	_, err := writer.Write(e.Bytes())
-	return err
+	return codec.Write(writer, &e, r.encode(&e))
 }
 
 // MarshalJSON encodes the result as compact JSON, in the form
 // encoding/json gives for the struct.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	e := jsonx.NewEncoder(make([]byte, 0, 256), "")
-	if err := r.encode(&e); err != nil {
-		return nil, err
-	}
-	return e.Bytes(), nil
+	return codec.Bytes(&e, r.encode(&e))
 }
 
 // UnmarshalJSON decodes a result with the semantics encoding/json has for
@@ -147,35 +128,21 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 func (r *Result) decode(data []byte) error {
 	var d jsonx.Decoder
 	d.Reset(data)
-	null, err := d.ObjectStart("types020.Result")
+	err := codec.DecodeObject(&d, "types020.Result", func(key []byte) error {
+		switch {
+		case jsonx.FoldKey(key, "cniVersion"):
+			return jsonx.InField(codec.DecodeString(&d, &r.CNIVersion), "cniVersion")
+		case jsonx.FoldKey(key, "ip4"):
+			return jsonx.InField(decodeIPConfigPtr(&d, &r.IP4), "ip4")
+		case jsonx.FoldKey(key, "ip6"):
+			return jsonx.InField(decodeIPConfigPtr(&d, &r.IP6), "ip6")
+		case jsonx.FoldKey(key, "dns"):
+			return jsonx.InField(codec.DecodeDNS(&d, &r.DNS), "dns")
+		}
+		return d.Skip()
+	})
 	if err != nil {
 		return err
-	}
-	if !null {
-		for first := true; ; first = false {
-			key, ok, err := d.ObjectKey(first)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				break
-			}
-			switch {
-			case jsonx.FoldKey(key, "cniVersion"):
-				err = jsonx.InField(codec.DecodeString(&d, &r.CNIVersion), "cniVersion")
-			case jsonx.FoldKey(key, "ip4"):
-				err = jsonx.InField(decodeIPConfigPtr(&d, &r.IP4), "ip4")
-			case jsonx.FoldKey(key, "ip6"):
-				err = jsonx.InField(decodeIPConfigPtr(&d, &r.IP6), "ip6")
-			case jsonx.FoldKey(key, "dns"):
-				err = jsonx.InField(codec.DecodeDNS(&d, &r.DNS), "dns")
-			default:
-				err = d.Skip()
-			}
-			if err != nil {
-				return err
-			}
-		}
 	}
 	return d.End()
 }
@@ -246,10 +213,7 @@ func (i *IPConfig) Copy() *IPConfig {
 // leaving out an empty gateway and empty routes.
 func (c *IPConfig) MarshalJSON() ([]byte, error) {
 	e := jsonx.NewEncoder(make([]byte, 0, 128), "")
-	if err := c.encode(&e); err != nil {
-		return nil, err
-	}
-	return e.Bytes(), nil
+	return codec.Bytes(&e, c.encode(&e))
 }
 
 // UnmarshalJSON decodes {"ip", "gateway", "routes"}, replacing every
@@ -265,61 +229,19 @@ func (c *IPConfig) UnmarshalJSON(data []byte) error {
 
 func (c *IPConfig) decode(d *jsonx.Decoder) error {
 	*c = IPConfig{}
-	null, err := d.ObjectStart("types020.IPConfig")
-	if err != nil || null {
-		return err
-	}
-	for first := true; ; first = false {
-		key, ok, err := d.ObjectKey(first)
-		if err != nil || !ok {
-			return err
-		}
+	return codec.DecodeObject(d, "types020.IPConfig", func(key []byte) error {
 		switch {
 		case jsonx.FoldKey(key, "ip"):
+			var err error
 			c.IP, err = codec.DecodeCIDR(d)
-			err = jsonx.InField(err, "ip")
+			return jsonx.InField(err, "ip")
 		case jsonx.FoldKey(key, "gateway"):
-			err = jsonx.InField(codec.DecodeIP(d, &c.Gateway), "gateway")
+			return jsonx.InField(codec.DecodeIP(d, &c.Gateway), "gateway")
 		case jsonx.FoldKey(key, "routes"):
-			err = jsonx.InField(decodeRoutes(d, &c.Routes), "routes")
-		default:
-			err = d.Skip()
+			return jsonx.InField(codec.DecodeRoutes(d, &c.Routes), "routes")
 		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func decodeRoutes(d *jsonx.Decoder, dst *[]types.Route) error {
-	null, err := d.ArrayStart("[]types.Route")
-	if err != nil {
-		return err
-	}
-	if null {
-		*dst = nil
-		return nil
-	}
-	s := *dst
-	i := 0
-	for ; ; i++ {
-		ok, err := d.ArrayNext(i == 0)
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if !ok {
-			break
-		}
-		s = codec.Grow(s, i)
-		if err := codec.DecodeRoute(d, &s[i]); err != nil {
-			return jsonx.InIndex(err, i)
-		}
-	}
-	if i == 0 {
-		s = []types.Route{}
-	}
-	*dst = s[:i]
-	return nil
+		return d.Skip()
+	})
 }
 
 func (c *IPConfig) encode(e *jsonx.Encoder) error {
@@ -332,15 +254,11 @@ func (c *IPConfig) encode(e *jsonx.Encoder) error {
 			return err
 		}
 	}
-	if len(c.Routes) > 0 {
-		e.Key("routes")
-		e.ArrayStart()
-		for k := range c.Routes {
-			if err := codec.EncodeRoute(e, &c.Routes[k], false); err != nil {
-				return err
-			}
-		}
-		e.ArrayEnd()
+	err := codec.EncodeArray(e, "routes", c.Routes, func(rt types.Route) error {
+		return codec.EncodeRoute(e, &rt, false)
+	})
+	if err != nil {
+		return err
 	}
 	e.ObjectEnd()
 	return nil

@@ -62,28 +62,12 @@ func newResult(data []byte, fallbackVersion string) (types.Result, error) {
 
 // GetResult converts r to a 0.4.0 Result.
 func GetResult(r types.Result) (*Result, error) {
-	conv, err := r.GetAsVersion(ImplementedSpecVersion)
-	if err != nil {
-		return nil, err
-	}
-	out, ok := conv.(*Result)
-	if !ok {
-		return nil, fmt.Errorf("failed to convert result: got %T, want *types040.Result", conv)
-	}
-	return out, nil
+	return codec.As[*Result](r.GetAsVersion(ImplementedSpecVersion))
 }
 
 // NewResultFromResult converts result to a 0.4.0 Result.
 func NewResultFromResult(result types.Result) (*Result, error) {
-	conv, err := convert.Convert(result, ImplementedSpecVersion)
-	if err != nil {
-		return nil, err
-	}
-	out, ok := conv.(*Result)
-	if !ok {
-		return nil, fmt.Errorf("failed to convert result: got %T, want *types040.Result", conv)
-	}
-	return out, nil
+	return codec.As[*Result](convert.Convert(result, ImplementedSpecVersion))
 }
 
 // Result is the result of a 0.3.0, 0.3.1 or 0.4.0 plugin.
@@ -159,12 +143,12 @@ func copyIPs(from []*IPConfig) []*IPConfig {
 		if c == nil {
 			continue
 		}
-		block[i].ip = *c
+		block[i].V = *c
 		if c.Interface != nil {
-			block[i].index = *c.Interface
-			block[i].ip.Interface = &block[i].index
+			block[i].Index = *c.Interface
+			block[i].V.Interface = &block[i].Index
 		}
-		out[i] = &block[i].ip
+		out[i] = &block[i].V
 	}
 	return out
 }
@@ -220,10 +204,7 @@ func (r *Result) Version() string {
 // 1.1.0 where a conversion exists). A result without a version is first
 // set to ImplementedSpecVersion.
 func (r *Result) GetAsVersion(version string) (types.Result, error) {
-	if r.CNIVersion == "" {
-		r.CNIVersion = ImplementedSpecVersion
-	}
-	return convert.Convert(r, version)
+	return codec.GetAsVersion(r, &r.CNIVersion, ImplementedSpecVersion, version)
 }
 
 // Print writes the result as indented JSON to standard output.
@@ -234,21 +215,14 @@ func (r *Result) Print() error {
 // PrintTo writes the result as JSON indented by four spaces to writer.
 func (r *Result) PrintTo(writer io.Writer) error {
 	e := jsonx.NewEncoder(make([]byte, 0, 2048), "    ")
-	if err := r.encode(&e); err != nil {
-		return err
-	}
-	_, err := writer.Write(e.Bytes())
-	return err
+	return codec.Write(writer, &e, r.encode(&e))
 }
 
 // MarshalJSON encodes the result as compact JSON, in the form
 // encoding/json gives for the struct.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	e := jsonx.NewEncoder(make([]byte, 0, 512), "")
-	if err := r.encode(&e); err != nil {
-		return nil, err
-	}
-	return e.Bytes(), nil
+	return codec.Bytes(&e, r.encode(&e))
 }
 
 // UnmarshalJSON decodes a result with the semantics encoding/json has for
@@ -263,156 +237,24 @@ func (r *Result) UnmarshalJSON(data []byte) error {
 func (r *Result) decode(data []byte) error {
 	var d jsonx.Decoder
 	d.Reset(data)
-	null, err := d.ObjectStart("types040.Result")
+	err := codec.DecodeListResult(&d, "types040.Result", &r.CNIVersion, &r.Routes, &r.DNS,
+		func() error {
+			return codec.DecodePtrs(&d, &r.Interfaces, "[]*types040.Interface", codec.Same[Interface],
+				func(v, _ *Interface) error { return v.decode(&d) })
+		},
+		func() error {
+			return codec.DecodeIndexed(&d, &r.IPs, "[]*types040.IPConfig",
+				func(v *IPConfig, spare *int) error { return v.decode(&d, spare) })
+		})
 	if err != nil {
 		return err
-	}
-	if !null {
-		for first := true; ; first = false {
-			key, ok, err := d.ObjectKey(first)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				break
-			}
-			switch {
-			case jsonx.FoldKey(key, "cniVersion"):
-				err = jsonx.InField(decodeVersion(&d, &r.CNIVersion), "cniVersion")
-			case jsonx.FoldKey(key, "interfaces"):
-				err = jsonx.InField(decodeInterfaces(&d, &r.Interfaces), "interfaces")
-			case jsonx.FoldKey(key, "ips"):
-				err = jsonx.InField(decodeIPs(&d, &r.IPs), "ips")
-			case jsonx.FoldKey(key, "routes"):
-				err = jsonx.InField(codec.DecodeRoutePtrs(&d, &r.Routes), "routes")
-			case jsonx.FoldKey(key, "dns"):
-				err = jsonx.InField(codec.DecodeDNS(&d, &r.DNS), "dns")
-			default:
-				err = d.Skip()
-			}
-			if err != nil {
-				return err
-			}
-		}
 	}
 	return d.End()
 }
 
-// decodeVersion reads cniVersion, sharing the string of well-known
-// versions instead of allocating.
-func decodeVersion(d *jsonx.Decoder, dst *string) error {
-	b, null, err := d.ReadStringBytes()
-	if err != nil || null {
-		return err
-	}
-	switch string(b) {
-	case "0.3.0":
-		*dst = "0.3.0"
-	case "0.3.1":
-		*dst = "0.3.1"
-	case "0.4.0":
-		*dst = "0.4.0"
-	default:
-		*dst = string(b)
-	}
-	return nil
-}
-
-func decodeInterfaces(d *jsonx.Decoder, dst *[]*Interface) error {
-	null, err := d.ArrayStart("[]*types040.Interface")
-	if err != nil {
-		return err
-	}
-	if null {
-		*dst = nil
-		return nil
-	}
-	s := *dst
-	var block []Interface
-	i := 0
-	for ; ; i++ {
-		ok, err := d.ArrayNext(i == 0)
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if !ok {
-			break
-		}
-		s = codec.Grow(s, i)
-		isNull, err := d.ReadNull()
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if isNull {
-			s[i] = nil
-			continue
-		}
-		if s[i] == nil {
-			s[i], block = codec.Take(block)
-		}
-		if err := s[i].decode(d); err != nil {
-			return jsonx.InIndex(err, i)
-		}
-	}
-	if i == 0 {
-		s = []*Interface{}
-	}
-	*dst = s[:i]
-	return nil
-}
-
-// ipSlot holds a decoded address together with the storage for its
-// interface index, so both come from one allocation.
-type ipSlot struct {
-	ip    IPConfig
-	index int
-}
-
-func decodeIPs(d *jsonx.Decoder, dst *[]*IPConfig) error {
-	null, err := d.ArrayStart("[]*types040.IPConfig")
-	if err != nil {
-		return err
-	}
-	if null {
-		*dst = nil
-		return nil
-	}
-	s := *dst
-	var block []ipSlot
-	i := 0
-	for ; ; i++ {
-		ok, err := d.ArrayNext(i == 0)
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if !ok {
-			break
-		}
-		s = codec.Grow(s, i)
-		isNull, err := d.ReadNull()
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if isNull {
-			s[i] = nil
-			continue
-		}
-		var spare *int
-		if s[i] == nil {
-			var slot *ipSlot
-			slot, block = codec.Take(block)
-			s[i], spare = &slot.ip, &slot.index
-		}
-		if err := s[i].decode(d, spare); err != nil {
-			return jsonx.InIndex(err, i)
-		}
-	}
-	if i == 0 {
-		s = []*IPConfig{}
-	}
-	*dst = s[:i]
-	return nil
-}
+// ipSlot holds an address together with the storage for its interface
+// index, so both come from one allocation.
+type ipSlot = codec.IndexSlot[IPConfig]
 
 func (r *Result) encode(e *jsonx.Encoder) error {
 	e.ObjectStart()
@@ -420,33 +262,20 @@ func (r *Result) encode(e *jsonx.Encoder) error {
 		e.Key("cniVersion")
 		e.String(r.CNIVersion)
 	}
-	if len(r.Interfaces) > 0 {
-		e.Key("interfaces")
-		e.ArrayStart()
-		for _, intf := range r.Interfaces {
-			intf.encode(e)
-		}
-		e.ArrayEnd()
+	err := codec.EncodeArray(e, "interfaces", r.Interfaces, func(i *Interface) error {
+		i.encode(e)
+		return nil
+	})
+	if err == nil {
+		err = codec.EncodeArray(e, "ips", r.IPs, func(c *IPConfig) error { return c.encode(e) })
 	}
-	if len(r.IPs) > 0 {
-		e.Key("ips")
-		e.ArrayStart()
-		for _, ip := range r.IPs {
-			if err := ip.encode(e); err != nil {
-				return err
-			}
-		}
-		e.ArrayEnd()
+	if err == nil {
+		err = codec.EncodeArray(e, "routes", r.Routes, func(rt *types.Route) error {
+			return codec.EncodeRoute(e, rt, false)
+		})
 	}
-	if len(r.Routes) > 0 {
-		e.Key("routes")
-		e.ArrayStart()
-		for _, rt := range r.Routes {
-			if err := codec.EncodeRoute(e, rt, false); err != nil {
-				return err
-			}
-		}
-		e.ArrayEnd()
+	if err != nil {
+		return err
 	}
 	e.Key("dns")
 	codec.EncodeDNS(e, &r.DNS, false)
@@ -480,29 +309,9 @@ func (i *Interface) Copy() *Interface {
 }
 
 func (i *Interface) decode(d *jsonx.Decoder) error {
-	null, err := d.ObjectStart("types040.Interface")
-	if err != nil || null {
-		return err
-	}
-	for first := true; ; first = false {
-		key, ok, err := d.ObjectKey(first)
-		if err != nil || !ok {
-			return err
-		}
-		switch {
-		case jsonx.FoldKey(key, "name"):
-			err = jsonx.InField(codec.DecodeString(d, &i.Name), "name")
-		case jsonx.FoldKey(key, "mac"):
-			err = jsonx.InField(codec.DecodeString(d, &i.Mac), "mac")
-		case jsonx.FoldKey(key, "sandbox"):
-			err = jsonx.InField(codec.DecodeString(d, &i.Sandbox), "sandbox")
-		default:
-			err = d.Skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return codec.DecodeObject(d, "types040.Interface", func(key []byte) error {
+		return codec.DecodeInterfaceMember(d, key, &i.Name, &i.Mac, &i.Sandbox)
+	})
 }
 
 func (i *Interface) encode(e *jsonx.Encoder) {
@@ -563,10 +372,7 @@ func (i *IPConfig) Copy() *IPConfig {
 // "address", "gateway"}, leaving out an unset interface and gateway.
 func (c *IPConfig) MarshalJSON() ([]byte, error) {
 	e := jsonx.NewEncoder(make([]byte, 0, 128), "")
-	if err := c.encode(&e); err != nil {
-		return nil, err
-	}
-	return e.Bytes(), nil
+	return codec.Bytes(&e, c.encode(&e))
 }
 
 // UnmarshalJSON decodes {"version", "interface", "address", "gateway"},
@@ -584,48 +390,12 @@ func (c *IPConfig) UnmarshalJSON(data []byte) error {
 // not nil, is used as the storage of the interface index.
 func (c *IPConfig) decode(d *jsonx.Decoder, spare *int) error {
 	*c = IPConfig{}
-	null, err := d.ObjectStart("types040.IPConfig")
-	if err != nil || null {
-		return err
-	}
-	for first := true; ; first = false {
-		key, ok, err := d.ObjectKey(first)
-		if err != nil || !ok {
-			return err
+	return codec.DecodeObject(d, "types040.IPConfig", func(key []byte) error {
+		if jsonx.FoldKey(key, "version") {
+			return jsonx.InField(codec.DecodeInterned(d, &c.Version), "version")
 		}
-		switch {
-		case jsonx.FoldKey(key, "version"):
-			err = jsonx.InField(decodeIPVersion(d, &c.Version), "version")
-		case jsonx.FoldKey(key, "interface"):
-			err = jsonx.InField(codec.DecodeIntPtrInto(d, &c.Interface, spare), "interface")
-		case jsonx.FoldKey(key, "address"):
-			c.Address, err = codec.DecodeCIDR(d)
-			err = jsonx.InField(err, "address")
-		case jsonx.FoldKey(key, "gateway"):
-			err = jsonx.InField(codec.DecodeIP(d, &c.Gateway), "gateway")
-		default:
-			err = d.Skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-func decodeIPVersion(d *jsonx.Decoder, dst *string) error {
-	b, null, err := d.ReadStringBytes()
-	if err != nil || null {
-		return err
-	}
-	switch string(b) {
-	case "4":
-		*dst = "4"
-	case "6":
-		*dst = "6"
-	default:
-		*dst = string(b)
-	}
-	return nil
+		return codec.DecodeAddressMember(d, key, &c.Interface, spare, &c.Address, &c.Gateway)
+	})
 }
 
 func (c *IPConfig) encode(e *jsonx.Encoder) error {

@@ -67,28 +67,12 @@ func newResult(data []byte, fallbackVersion string) (types.Result, error) {
 
 // GetResult converts r to a 1.1.0 Result.
 func GetResult(r types.Result) (*Result, error) {
-	conv, err := r.GetAsVersion(ImplementedSpecVersion)
-	if err != nil {
-		return nil, err
-	}
-	out, ok := conv.(*Result)
-	if !ok {
-		return nil, fmt.Errorf("failed to convert result: got %T, want *types100.Result", conv)
-	}
-	return out, nil
+	return codec.As[*Result](r.GetAsVersion(ImplementedSpecVersion))
 }
 
 // NewResultFromResult converts result to a 1.1.0 Result.
 func NewResultFromResult(result types.Result) (*Result, error) {
-	conv, err := convert.Convert(result, ImplementedSpecVersion)
-	if err != nil {
-		return nil, err
-	}
-	out, ok := conv.(*Result)
-	if !ok {
-		return nil, fmt.Errorf("failed to convert result: got %T, want *types100.Result", conv)
-	}
-	return out, nil
+	return codec.As[*Result](convert.Convert(result, ImplementedSpecVersion))
 }
 
 // Result is the result of a 1.0.0 or 1.1.0 plugin.
@@ -109,10 +93,7 @@ type Result struct {
 // alphabetical order at every level, leaving out empty DNS settings.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	e := jsonx.NewEncoder(make([]byte, 0, 512), "")
-	if err := r.encode(&e); err != nil {
-		return nil, err
-	}
-	return e.Bytes(), nil
+	return codec.Bytes(&e, r.encode(&e))
 }
 
 // UnmarshalJSON decodes a result with the semantics encoding/json has for
@@ -148,12 +129,12 @@ func convertSame(from types.Result, toVersion string) (types.Result, error) {
 		for i, ip := range r.IPs {
 			if ip != nil {
 				slot := &block[i]
-				slot.ip = *ip
+				slot.V = *ip
 				if ip.Interface != nil {
-					slot.index = *ip.Interface
-					slot.ip.Interface = &slot.index
+					slot.Index = *ip.Interface
+					slot.V.Interface = &slot.Index
 				}
-				out.IPs[i] = &slot.ip
+				out.IPs[i] = &slot.V
 			}
 		}
 	}
@@ -198,12 +179,12 @@ func convertFrom04x(from types.Result, toVersion string) (types.Result, error) {
 				return nil, convert.NullElement(from, toVersion, "ips", i)
 			}
 			slot := &block[i]
-			slot.ip = IPConfig{Address: ip.Address, Gateway: ip.Gateway}
+			slot.V = IPConfig{Address: ip.Address, Gateway: ip.Gateway}
 			if ip.Interface != nil {
-				slot.index = *ip.Interface
-				slot.ip.Interface = &slot.index
+				slot.Index = *ip.Interface
+				slot.V.Interface = &slot.Index
 			}
-			out.IPs[i] = &slot.ip
+			out.IPs[i] = &slot.V
 		}
 	}
 	out.Routes = codec.CopyRoutes(r.Routes)
@@ -212,10 +193,7 @@ func convertFrom04x(from types.Result, toVersion string) (types.Result, error) {
 
 // slot040 holds a converted 0.4.0 address together with the storage for
 // its interface index.
-type slot040 struct {
-	ip    types040.IPConfig
-	index int
-}
+type slot040 = codec.IndexSlot[types040.IPConfig]
 
 // convertTo04x adds the IP version field, derived from each address, and
 // drops the 1.1.0 interface fields (the routes keep theirs).
@@ -248,12 +226,12 @@ func convertTo04x(from types.Result, toVersion string) (types.Result, error) {
 				ver = "4"
 			}
 			slot := &block[i]
-			slot.ip = types040.IPConfig{Version: ver, Address: ip.Address, Gateway: ip.Gateway}
+			slot.V = types040.IPConfig{Version: ver, Address: ip.Address, Gateway: ip.Gateway}
 			if ip.Interface != nil {
-				slot.index = *ip.Interface
-				slot.ip.Interface = &slot.index
+				slot.Index = *ip.Interface
+				slot.V.Interface = &slot.Index
 			}
-			out.IPs[i] = &slot.ip
+			out.IPs[i] = &slot.V
 		}
 	}
 	out.Routes = codec.CopyRoutes(r.Routes)
@@ -288,10 +266,7 @@ func (r *Result) Version() string {
 // 1.1.0 where a conversion exists). A result without a version is first
 // set to ImplementedSpecVersion.
 func (r *Result) GetAsVersion(version string) (types.Result, error) {
-	if r.CNIVersion == "" {
-		r.CNIVersion = ImplementedSpecVersion
-	}
-	return convert.Convert(r, version)
+	return codec.GetAsVersion(r, &r.CNIVersion, ImplementedSpecVersion, version)
 }
 
 // Print writes the result as indented JSON to standard output.
@@ -303,164 +278,30 @@ func (r *Result) Print() error {
 // with members in alphabetical order and empty DNS settings left out.
 func (r *Result) PrintTo(writer io.Writer) error {
 	e := jsonx.NewEncoder(make([]byte, 0, 2048), "    ")
-	if err := r.encode(&e); err != nil {
-		return err
-	}
-	_, err := writer.Write(e.Bytes())
-	return err
+	return codec.Write(writer, &e, r.encode(&e))
 }
 
 func (r *Result) decode(data []byte) error {
 	var d jsonx.Decoder
 	d.Reset(data)
-	null, err := d.ObjectStart("types100.Result")
+	err := codec.DecodeListResult(&d, "types100.Result", &r.CNIVersion, &r.Routes, &r.DNS,
+		func() error {
+			return codec.DecodePtrs(&d, &r.Interfaces, "[]*types100.Interface", codec.Same[Interface],
+				func(v, _ *Interface) error { return v.decode(&d) })
+		},
+		func() error {
+			return codec.DecodeIndexed(&d, &r.IPs, "[]*types100.IPConfig",
+				func(v *IPConfig, spare *int) error { return v.decode(&d, spare) })
+		})
 	if err != nil {
 		return err
-	}
-	if !null {
-		for first := true; ; first = false {
-			key, ok, err := d.ObjectKey(first)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				break
-			}
-			switch {
-			case jsonx.FoldKey(key, "cniVersion"):
-				err = jsonx.InField(decodeVersion(&d, &r.CNIVersion), "cniVersion")
-			case jsonx.FoldKey(key, "interfaces"):
-				err = jsonx.InField(decodeInterfaces(&d, &r.Interfaces), "interfaces")
-			case jsonx.FoldKey(key, "ips"):
-				err = jsonx.InField(decodeIPs(&d, &r.IPs), "ips")
-			case jsonx.FoldKey(key, "routes"):
-				err = jsonx.InField(codec.DecodeRoutePtrs(&d, &r.Routes), "routes")
-			case jsonx.FoldKey(key, "dns"):
-				err = jsonx.InField(codec.DecodeDNS(&d, &r.DNS), "dns")
-			default:
-				err = d.Skip()
-			}
-			if err != nil {
-				return err
-			}
-		}
 	}
 	return d.End()
 }
 
-// decodeVersion reads cniVersion, sharing the string of well-known
-// versions instead of allocating.
-func decodeVersion(d *jsonx.Decoder, dst *string) error {
-	b, null, err := d.ReadStringBytes()
-	if err != nil || null {
-		return err
-	}
-	switch string(b) {
-	case "1.0.0":
-		*dst = "1.0.0"
-	case "1.1.0":
-		*dst = "1.1.0"
-	default:
-		*dst = string(b)
-	}
-	return nil
-}
-
-func decodeInterfaces(d *jsonx.Decoder, dst *[]*Interface) error {
-	null, err := d.ArrayStart("[]*types100.Interface")
-	if err != nil {
-		return err
-	}
-	if null {
-		*dst = nil
-		return nil
-	}
-	s := *dst
-	var block []Interface
-	i := 0
-	for ; ; i++ {
-		ok, err := d.ArrayNext(i == 0)
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if !ok {
-			break
-		}
-		s = codec.Grow(s, i)
-		isNull, err := d.ReadNull()
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if isNull {
-			s[i] = nil
-			continue
-		}
-		if s[i] == nil {
-			s[i], block = codec.Take(block)
-		}
-		if err := s[i].decode(d); err != nil {
-			return jsonx.InIndex(err, i)
-		}
-	}
-	if i == 0 {
-		s = []*Interface{}
-	}
-	*dst = s[:i]
-	return nil
-}
-
-// ipSlot holds a decoded address together with the storage for its
-// interface index, so both come from one allocation.
-type ipSlot struct {
-	ip    IPConfig
-	index int
-}
-
-func decodeIPs(d *jsonx.Decoder, dst *[]*IPConfig) error {
-	null, err := d.ArrayStart("[]*types100.IPConfig")
-	if err != nil {
-		return err
-	}
-	if null {
-		*dst = nil
-		return nil
-	}
-	s := *dst
-	var block []ipSlot
-	i := 0
-	for ; ; i++ {
-		ok, err := d.ArrayNext(i == 0)
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if !ok {
-			break
-		}
-		s = codec.Grow(s, i)
-		isNull, err := d.ReadNull()
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if isNull {
-			s[i] = nil
-			continue
-		}
-		var spare *int
-		if s[i] == nil {
-			var slot *ipSlot
-			slot, block = codec.Take(block)
-			s[i], spare = &slot.ip, &slot.index
-		}
-		if err := s[i].decode(d, spare); err != nil {
-			return jsonx.InIndex(err, i)
-		}
-	}
-	if i == 0 {
-		s = []*IPConfig{}
-	}
-	*dst = s[:i]
-	return nil
-}
+// ipSlot holds an address together with the storage for its interface
+// index, so both come from one allocation.
+type ipSlot = codec.IndexSlot[IPConfig]
 
 // encode writes the result in the layout of the reference encoding: keys
 // sorted at every level, DNS left out when empty.
@@ -474,33 +315,20 @@ func (r *Result) encode(e *jsonx.Encoder) error {
 		e.Key("dns")
 		codec.EncodeDNS(e, &r.DNS, true)
 	}
-	if len(r.Interfaces) > 0 {
-		e.Key("interfaces")
-		e.ArrayStart()
-		for _, intf := range r.Interfaces {
-			intf.encode(e)
-		}
-		e.ArrayEnd()
+	err := codec.EncodeArray(e, "interfaces", r.Interfaces, func(i *Interface) error {
+		i.encode(e)
+		return nil
+	})
+	if err == nil {
+		err = codec.EncodeArray(e, "ips", r.IPs, func(c *IPConfig) error { return c.encode(e, true) })
 	}
-	if len(r.IPs) > 0 {
-		e.Key("ips")
-		e.ArrayStart()
-		for _, ip := range r.IPs {
-			if err := ip.encode(e, true); err != nil {
-				return err
-			}
-		}
-		e.ArrayEnd()
+	if err == nil {
+		err = codec.EncodeArray(e, "routes", r.Routes, func(rt *types.Route) error {
+			return codec.EncodeRoute(e, rt, true)
+		})
 	}
-	if len(r.Routes) > 0 {
-		e.Key("routes")
-		e.ArrayStart()
-		for _, rt := range r.Routes {
-			if err := codec.EncodeRoute(e, rt, true); err != nil {
-				return err
-			}
-		}
-		e.ArrayEnd()
+	if err != nil {
+		return err
 	}
 	e.ObjectEnd()
 	return nil
@@ -539,35 +367,17 @@ func (i *Interface) Copy() *Interface {
 }
 
 func (i *Interface) decode(d *jsonx.Decoder) error {
-	null, err := d.ObjectStart("types100.Interface")
-	if err != nil || null {
-		return err
-	}
-	for first := true; ; first = false {
-		key, ok, err := d.ObjectKey(first)
-		if err != nil || !ok {
-			return err
-		}
+	return codec.DecodeObject(d, "types100.Interface", func(key []byte) error {
 		switch {
-		case jsonx.FoldKey(key, "name"):
-			err = jsonx.InField(codec.DecodeString(d, &i.Name), "name")
-		case jsonx.FoldKey(key, "mac"):
-			err = jsonx.InField(codec.DecodeString(d, &i.Mac), "mac")
 		case jsonx.FoldKey(key, "mtu"):
-			err = jsonx.InField(codec.DecodeInt(d, &i.Mtu), "mtu")
-		case jsonx.FoldKey(key, "sandbox"):
-			err = jsonx.InField(codec.DecodeString(d, &i.Sandbox), "sandbox")
+			return jsonx.InField(codec.DecodeInt(d, &i.Mtu), "mtu")
 		case jsonx.FoldKey(key, "socketPath"):
-			err = jsonx.InField(codec.DecodeString(d, &i.SocketPath), "socketPath")
+			return jsonx.InField(codec.DecodeString(d, &i.SocketPath), "socketPath")
 		case jsonx.FoldKey(key, "pciID"):
-			err = jsonx.InField(codec.DecodeString(d, &i.PciID), "pciID")
-		default:
-			err = d.Skip()
+			return jsonx.InField(codec.DecodeString(d, &i.PciID), "pciID")
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return codec.DecodeInterfaceMember(d, key, &i.Name, &i.Mac, &i.Sandbox)
+	})
 }
 
 // encode writes the interface with members in alphabetical order.
@@ -639,10 +449,7 @@ func (i *IPConfig) Copy() *IPConfig {
 // "gateway"}, leaving out an unset interface and gateway.
 func (c *IPConfig) MarshalJSON() ([]byte, error) {
 	e := jsonx.NewEncoder(make([]byte, 0, 128), "")
-	if err := c.encode(&e, false); err != nil {
-		return nil, err
-	}
-	return e.Bytes(), nil
+	return codec.Bytes(&e, c.encode(&e, false))
 }
 
 // UnmarshalJSON decodes {"interface", "address", "gateway"}, replacing
@@ -660,30 +467,9 @@ func (c *IPConfig) UnmarshalJSON(data []byte) error {
 // not nil, is used as the storage of the interface index.
 func (c *IPConfig) decode(d *jsonx.Decoder, spare *int) error {
 	*c = IPConfig{}
-	null, err := d.ObjectStart("types100.IPConfig")
-	if err != nil || null {
-		return err
-	}
-	for first := true; ; first = false {
-		key, ok, err := d.ObjectKey(first)
-		if err != nil || !ok {
-			return err
-		}
-		switch {
-		case jsonx.FoldKey(key, "interface"):
-			err = jsonx.InField(codec.DecodeIntPtrInto(d, &c.Interface, spare), "interface")
-		case jsonx.FoldKey(key, "address"):
-			c.Address, err = codec.DecodeCIDR(d)
-			err = jsonx.InField(err, "address")
-		case jsonx.FoldKey(key, "gateway"):
-			err = jsonx.InField(codec.DecodeIP(d, &c.Gateway), "gateway")
-		default:
-			err = d.Skip()
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return codec.DecodeObject(d, "types100.IPConfig", func(key []byte) error {
+		return codec.DecodeAddressMember(d, key, &c.Interface, spare, &c.Address, &c.Gateway)
+	})
 }
 
 // encode writes the configuration; sorted puts members in alphabetical

@@ -5,12 +5,15 @@
 package codec
 
 import (
+	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
 
 	"github.com/cnirt/cni/pkg/jsonx"
 	"github.com/cnirt/cni/types"
+	"github.com/cnirt/cni/types/internal/convert"
 )
 
 // ParseCIDR parses s like types.ParseCIDR: the returned network keeps the
@@ -177,34 +180,7 @@ func DecodeIntPtrInto(d *jsonx.Decoder, dst **int, spare *int) error {
 // (a null element keeps the old value), the length becomes the array's,
 // an empty array gives an empty non-nil slice, and null gives nil.
 func DecodeStrings(d *jsonx.Decoder, dst *[]string) error {
-	null, err := d.ArrayStart("[]string")
-	if err != nil {
-		return err
-	}
-	if null {
-		*dst = nil
-		return nil
-	}
-	s := *dst
-	i := 0
-	for ; ; i++ {
-		ok, err := d.ArrayNext(i == 0)
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if !ok {
-			break
-		}
-		s = Grow(s, i)
-		if err := DecodeString(d, &s[i]); err != nil {
-			return jsonx.InIndex(err, i)
-		}
-	}
-	if i == 0 {
-		s = []string{}
-	}
-	*dst = s[:i]
-	return nil
+	return DecodeList(d, dst, "[]string", func(v *string) error { return DecodeString(d, v) })
 }
 
 // Grow makes s[i] addressable for an array decoded element by element,
@@ -233,31 +209,19 @@ func Take[T any](block []T) (*T, []T) {
 // DecodeDNS reads DNS settings into *dst, merging with what is there like
 // encoding/json decoding into an existing struct; null changes nothing.
 func DecodeDNS(d *jsonx.Decoder, dst *types.DNS) error {
-	null, err := d.ObjectStart("types.DNS")
-	if err != nil || null {
-		return err
-	}
-	for first := true; ; first = false {
-		key, ok, err := d.ObjectKey(first)
-		if err != nil || !ok {
-			return err
-		}
+	return DecodeObject(d, "types.DNS", func(key []byte) error {
 		switch {
 		case jsonx.FoldKey(key, "nameservers"):
-			err = jsonx.InField(DecodeStrings(d, &dst.Nameservers), "nameservers")
+			return jsonx.InField(DecodeStrings(d, &dst.Nameservers), "nameservers")
 		case jsonx.FoldKey(key, "domain"):
-			err = jsonx.InField(DecodeString(d, &dst.Domain), "domain")
+			return jsonx.InField(DecodeString(d, &dst.Domain), "domain")
 		case jsonx.FoldKey(key, "search"):
-			err = jsonx.InField(DecodeStrings(d, &dst.Search), "search")
+			return jsonx.InField(DecodeStrings(d, &dst.Search), "search")
 		case jsonx.FoldKey(key, "options"):
-			err = jsonx.InField(DecodeStrings(d, &dst.Options), "options")
-		default:
-			err = d.Skip()
+			return jsonx.InField(DecodeStrings(d, &dst.Options), "options")
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return d.Skip()
+	})
 }
 
 // DecodeRoute reads a route object like types.Route.UnmarshalJSON: every
@@ -265,83 +229,40 @@ func DecodeDNS(d *jsonx.Decoder, dst *types.DNS) error {
 // zero route.
 func DecodeRoute(d *jsonx.Decoder, dst *types.Route) error {
 	*dst = types.Route{}
-	null, err := d.ObjectStart("types.Route")
-	if err != nil || null {
-		return err
-	}
-	for first := true; ; first = false {
-		key, ok, err := d.ObjectKey(first)
-		if err != nil || !ok {
-			return err
-		}
+	return DecodeObject(d, "types.Route", func(key []byte) error {
 		switch {
 		case jsonx.FoldKey(key, "dst"):
+			var err error
 			dst.Dst, err = DecodeCIDR(d)
-			err = jsonx.InField(err, "dst")
+			return jsonx.InField(err, "dst")
 		case jsonx.FoldKey(key, "gw"):
-			err = jsonx.InField(DecodeIP(d, &dst.GW), "gw")
+			return jsonx.InField(DecodeIP(d, &dst.GW), "gw")
 		case jsonx.FoldKey(key, "mtu"):
-			err = jsonx.InField(DecodeInt(d, &dst.MTU), "mtu")
+			return jsonx.InField(DecodeInt(d, &dst.MTU), "mtu")
 		case jsonx.FoldKey(key, "advmss"):
-			err = jsonx.InField(DecodeInt(d, &dst.AdvMSS), "advmss")
+			return jsonx.InField(DecodeInt(d, &dst.AdvMSS), "advmss")
 		case jsonx.FoldKey(key, "priority"):
-			err = jsonx.InField(DecodeInt(d, &dst.Priority), "priority")
+			return jsonx.InField(DecodeInt(d, &dst.Priority), "priority")
 		case jsonx.FoldKey(key, "table"):
-			err = jsonx.InField(DecodeIntPtr(d, &dst.Table), "table")
+			return jsonx.InField(DecodeIntPtr(d, &dst.Table), "table")
 		case jsonx.FoldKey(key, "scope"):
-			err = jsonx.InField(DecodeIntPtr(d, &dst.Scope), "scope")
-		default:
-			err = d.Skip()
+			return jsonx.InField(DecodeIntPtr(d, &dst.Scope), "scope")
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return d.Skip()
+	})
 }
 
 // DecodeRoutePtrs reads an array of routes into a []*types.Route with
 // encoding/json's slice semantics; null elements become nil.
 func DecodeRoutePtrs(d *jsonx.Decoder, dst *[]*types.Route) error {
-	null, err := d.ArrayStart("[]*types.Route")
-	if err != nil {
-		return err
-	}
-	if null {
-		*dst = nil
-		return nil
-	}
-	s := *dst
-	var block []types.Route
-	i := 0
-	for ; ; i++ {
-		ok, err := d.ArrayNext(i == 0)
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if !ok {
-			break
-		}
-		s = Grow(s, i)
-		isNull, err := d.ReadNull()
-		if err != nil {
-			return jsonx.InIndex(err, i)
-		}
-		if isNull {
-			s[i] = nil
-			continue
-		}
-		if s[i] == nil {
-			s[i], block = Take(block)
-		}
-		if err := DecodeRoute(d, s[i]); err != nil {
-			return jsonx.InIndex(err, i)
-		}
-	}
-	if i == 0 {
-		s = []*types.Route{}
-	}
-	*dst = s[:i]
-	return nil
+	return DecodePtrs(d, dst, "[]*types.Route", Same[types.Route],
+		func(v, _ *types.Route) error { return DecodeRoute(d, v) })
+}
+
+// DecodeRoutes reads an array of routes into a []types.Route with
+// encoding/json's slice semantics.
+func DecodeRoutes(d *jsonx.Decoder, dst *[]types.Route) error {
+	return DecodeList(d, dst, "[]types.Route", func(v *types.Route) error { return DecodeRoute(d, v) })
 }
 
 // AppendIP appends the text form of ip (as net.IP.String, without
@@ -465,36 +386,7 @@ func EncodeRoute(e *jsonx.Encoder, r *types.Route, sorted bool) error {
 	}
 	e.ObjectStart()
 	if sorted {
-		if r.AdvMSS != 0 {
-			e.Key("advmss")
-			e.Int(r.AdvMSS)
-		}
-		e.Key("dst")
-		EncodeCIDR(e, &r.Dst)
-		if len(r.GW) > 0 {
-			e.Key("gw")
-			if err := EncodeIP(e, r.GW); err != nil {
-				return err
-			}
-		}
-		if r.MTU != 0 {
-			e.Key("mtu")
-			e.Int(r.MTU)
-		}
-		if r.Priority != 0 {
-			e.Key("priority")
-			e.Int(r.Priority)
-		}
-		if r.Scope != nil {
-			e.Key("scope")
-			e.Int(*r.Scope)
-		}
-		if r.Table != nil {
-			e.Key("table")
-			e.Int(*r.Table)
-		}
-		e.ObjectEnd()
-		return nil
+		encodeInt(e, "advmss", r.AdvMSS)
 	}
 	e.Key("dst")
 	EncodeCIDR(e, &r.Dst)
@@ -504,25 +396,17 @@ func EncodeRoute(e *jsonx.Encoder, r *types.Route, sorted bool) error {
 			return err
 		}
 	}
-	if r.MTU != 0 {
-		e.Key("mtu")
-		e.Int(r.MTU)
+	encodeInt(e, "mtu", r.MTU)
+	if !sorted {
+		encodeInt(e, "advmss", r.AdvMSS)
 	}
-	if r.AdvMSS != 0 {
-		e.Key("advmss")
-		e.Int(r.AdvMSS)
-	}
-	if r.Priority != 0 {
-		e.Key("priority")
-		e.Int(r.Priority)
-	}
-	if r.Table != nil {
-		e.Key("table")
-		e.Int(*r.Table)
-	}
-	if r.Scope != nil {
-		e.Key("scope")
-		e.Int(*r.Scope)
+	encodeInt(e, "priority", r.Priority)
+	if sorted {
+		encodeIntPtr(e, "scope", r.Scope)
+		encodeIntPtr(e, "table", r.Table)
+	} else {
+		encodeIntPtr(e, "table", r.Table)
+		encodeIntPtr(e, "scope", r.Scope)
 	}
 	e.ObjectEnd()
 	return nil
@@ -577,4 +461,267 @@ func CopyDNS(d *types.DNS) types.DNS {
 	out.Search = cut(d.Search)
 	out.Options = cut(d.Options)
 	return out
+}
+
+// DecodeObject reads an object, calling member for each key with d placed
+// at the member's value; member must consume the value (d.Skip for an
+// unknown key). null reads as an empty object. what names the Go type in
+// errors.
+func DecodeObject(d *jsonx.Decoder, what string, member func(key []byte) error) error {
+	null, err := d.ObjectStart(what)
+	if err != nil || null {
+		return err
+	}
+	for first := true; ; first = false {
+		key, ok, err := d.ObjectKey(first)
+		if err != nil || !ok {
+			return err
+		}
+		if err := member(key); err != nil {
+			return err
+		}
+	}
+}
+
+// DecodeList reads an array into *dst the way encoding/json decodes into
+// an existing slice: each element is decoded by elem over the old value,
+// the length becomes the array's, an empty array gives an empty non-nil
+// slice, and null gives nil. what names the Go type in errors.
+func DecodeList[T any](d *jsonx.Decoder, dst *[]T, what string, elem func(v *T) error) error {
+	null, err := d.ArrayStart(what)
+	if err != nil {
+		return err
+	}
+	if null {
+		*dst = nil
+		return nil
+	}
+	s := *dst
+	i := 0
+	for ; ; i++ {
+		ok, err := d.ArrayNext(i == 0)
+		if err != nil {
+			return jsonx.InIndex(err, i)
+		}
+		if !ok {
+			break
+		}
+		s = Grow(s, i)
+		if err := elem(&s[i]); err != nil {
+			return jsonx.InIndex(err, i)
+		}
+	}
+	if i == 0 {
+		s = []T{}
+	}
+	*dst = s[:i]
+	return nil
+}
+
+// DecodePtrs is DecodeList for a slice of pointers: null elements become
+// nil, and a missing element is taken from blocks of S (a T, or a T with
+// storage beside it) and reached through slot. elem decodes into v; fresh
+// is the new S behind v, or nil when v was already there.
+func DecodePtrs[T, S any](d *jsonx.Decoder, dst *[]*T, what string, slot func(*S) *T, elem func(v *T, fresh *S) error) error {
+	var block []S
+	return DecodeList(d, dst, what, func(p **T) error {
+		null, err := d.ReadNull()
+		if err != nil {
+			return err
+		}
+		if null {
+			*p = nil
+			return nil
+		}
+		var fresh *S
+		if *p == nil {
+			fresh, block = Take(block)
+			*p = slot(fresh)
+		}
+		return elem(*p, fresh)
+	})
+}
+
+// Same returns p, as the slot function of DecodePtrs when S is T.
+func Same[T any](p *T) *T { return p }
+
+// DecodeInterned reads a string into *dst, sharing the storage of the
+// well-known values (spec versions, IP versions) instead of allocating;
+// null leaves *dst unchanged.
+func DecodeInterned(d *jsonx.Decoder, dst *string) error {
+	b, null, err := d.ReadStringBytes()
+	if err != nil || null {
+		return err
+	}
+	switch string(b) {
+	case "0.1.0":
+		*dst = "0.1.0"
+	case "0.2.0":
+		*dst = "0.2.0"
+	case "0.3.0":
+		*dst = "0.3.0"
+	case "0.3.1":
+		*dst = "0.3.1"
+	case "0.4.0":
+		*dst = "0.4.0"
+	case "1.0.0":
+		*dst = "1.0.0"
+	case "1.1.0":
+		*dst = "1.1.0"
+	case "4":
+		*dst = "4"
+	case "6":
+		*dst = "6"
+	default:
+		*dst = string(b)
+	}
+	return nil
+}
+
+// DecodeListResult reads the members of a result of the 0.3.x to 1.x
+// shape into version, routes and dns; the interfaces and ips members are
+// read by the version's own functions, which decode from d.
+func DecodeListResult(d *jsonx.Decoder, what string, version *string, routes *[]*types.Route, dns *types.DNS, interfaces, ips func() error) error {
+	return DecodeObject(d, what, func(key []byte) error {
+		switch {
+		case jsonx.FoldKey(key, "cniVersion"):
+			return jsonx.InField(DecodeInterned(d, version), "cniVersion")
+		case jsonx.FoldKey(key, "interfaces"):
+			return jsonx.InField(interfaces(), "interfaces")
+		case jsonx.FoldKey(key, "ips"):
+			return jsonx.InField(ips(), "ips")
+		case jsonx.FoldKey(key, "routes"):
+			return jsonx.InField(DecodeRoutePtrs(d, routes), "routes")
+		case jsonx.FoldKey(key, "dns"):
+			return jsonx.InField(DecodeDNS(d, dns), "dns")
+		}
+		return d.Skip()
+	})
+}
+
+// DecodeInterfaceMember reads the interface member key shared by every
+// version that lists interfaces (name, mac, sandbox), skipping any other.
+func DecodeInterfaceMember(d *jsonx.Decoder, key []byte, name, mac, sandbox *string) error {
+	switch {
+	case jsonx.FoldKey(key, "name"):
+		return jsonx.InField(DecodeString(d, name), "name")
+	case jsonx.FoldKey(key, "mac"):
+		return jsonx.InField(DecodeString(d, mac), "mac")
+	case jsonx.FoldKey(key, "sandbox"):
+		return jsonx.InField(DecodeString(d, sandbox), "sandbox")
+	}
+	return d.Skip()
+}
+
+// DecodeAddressMember reads the address member key shared by the 0.3.x
+// to 1.x IP configurations (interface, address, gateway), skipping any
+// other; spare, when not nil, is the storage for the interface index.
+func DecodeAddressMember(d *jsonx.Decoder, key []byte, iface **int, spare *int, addr *net.IPNet, gw *net.IP) error {
+	switch {
+	case jsonx.FoldKey(key, "interface"):
+		return jsonx.InField(DecodeIntPtrInto(d, iface, spare), "interface")
+	case jsonx.FoldKey(key, "address"):
+		var err error
+		*addr, err = DecodeCIDR(d)
+		return jsonx.InField(err, "address")
+	case jsonx.FoldKey(key, "gateway"):
+		return jsonx.InField(DecodeIP(d, gw), "gateway")
+	}
+	return d.Skip()
+}
+
+// EncodeArray writes key and items as an array, each item written by
+// enc, unless items is empty.
+func EncodeArray[T any](e *jsonx.Encoder, key string, items []T, enc func(T) error) error {
+	if len(items) == 0 {
+		return nil
+	}
+	e.Key(key)
+	e.ArrayStart()
+	for _, it := range items {
+		if err := enc(it); err != nil {
+			return err
+		}
+	}
+	e.ArrayEnd()
+	return nil
+}
+
+// encodeInt writes key and v unless v is 0.
+func encodeInt(e *jsonx.Encoder, key string, v int) {
+	if v != 0 {
+		e.Key(key)
+		e.Int(v)
+	}
+}
+
+// encodeIntPtr writes key and *v unless v is nil.
+func encodeIntPtr(e *jsonx.Encoder, key string, v *int) {
+	if v != nil {
+		e.Key(key)
+		e.Int(*v)
+	}
+}
+
+// IndexSlot holds a decoded or converted address together with the
+// storage for its interface index, so both come from one allocation.
+type IndexSlot[T any] struct {
+	// V is the address.
+	V T
+	// Index is the storage V's interface index may point at.
+	Index int
+}
+
+// DecodeIndexed is DecodePtrs for addresses allocated in IndexSlots:
+// elem decodes into v, using spare, when not nil, as the storage of the
+// interface index.
+func DecodeIndexed[T any](d *jsonx.Decoder, dst *[]*T, what string, elem func(v *T, spare *int) error) error {
+	return DecodePtrs(d, dst, what, func(s *IndexSlot[T]) *T { return &s.V },
+		func(v *T, fresh *IndexSlot[T]) error {
+			if fresh != nil {
+				return elem(v, &fresh.Index)
+			}
+			return elem(v, nil)
+		})
+}
+
+// As returns conv, the outcome of a conversion, as an R, failing when the
+// conversion did or when conv is of another type.
+func As[R types.Result](conv types.Result, err error) (R, error) {
+	var zero R
+	if err != nil {
+		return zero, err
+	}
+	out, ok := conv.(R)
+	if !ok {
+		return zero, fmt.Errorf("failed to convert result: got %T, want %T", conv, zero)
+	}
+	return out, nil
+}
+
+// GetAsVersion converts r, whose version is *version, to toVersion,
+// first setting an empty *version to impl.
+func GetAsVersion(r types.Result, version *string, impl, toVersion string) (types.Result, error) {
+	if *version == "" {
+		*version = impl
+	}
+	return convert.Convert(r, toVersion)
+}
+
+// Bytes returns what e holds, or err (from filling e) when it is set.
+func Bytes(e *jsonx.Encoder, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return e.Bytes(), nil
+}
+
+// Write writes what e holds to w, or returns err (from filling e) when
+// it is set.
+func Write(w io.Writer, e *jsonx.Encoder, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(e.Bytes())
+	return err
 }
