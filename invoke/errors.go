@@ -63,10 +63,10 @@ type ExitError struct {
 	Err error
 }
 
-// Error describes the failure; the text contains the reference library's
-// messages ("netplugin failed with no error message: ...", "netplugin
-// failed: ..." and "netplugin failed but error parsing its diagnostic
-// message ...").
+// Error describes the failure with the reference library's texts:
+// "netplugin failed with no error message: <status>", "netplugin failed:
+// "<stderr>": <status>" and "netplugin failed but error parsing its
+// diagnostic message ...".
 func (e *ExitError) Error() string {
 	var b strings.Builder
 	switch {
@@ -77,7 +77,7 @@ func (e *ExitError) Error() string {
 		}
 		b.WriteByte(')')
 	case len(e.Stderr) > 0:
-		fmt.Fprintf(&b, "netplugin failed: %q (%s)", e.Stderr, e.Status)
+		fmt.Fprintf(&b, "netplugin failed: %q: %s", e.Stderr, e.Status)
 	default:
 		fmt.Fprintf(&b, "netplugin failed with no error message: %s", e.Status)
 	}

@@ -183,8 +183,8 @@ func TestPluginFailures(t *testing.T) {
 				assert.Equal(t, 3, ee.ExitCode)
 				assert.Empty(t, ee.Signal)
 				assert.Equal(t, "boom: cannot open thing", string(ee.Stderr))
-				assert.Contains(t, err.Error(), `netplugin failed: "boom: cannot open thing"`)
-				assert.Contains(t, err.Error(), "exit status 3")
+				// The reference v1.3.1 text, whole.
+				assert.Contains(t, err.Error(), `netplugin failed: "boom: cannot open thing": exit status 3`)
 				var te *types.Error
 				assert.False(t, errors.As(err, &te), "no CNI error object was printed")
 			},

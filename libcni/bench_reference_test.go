@@ -1,7 +1,7 @@
 package libcni_test
 
 // Side-by-side benchmarks of cnirt's libcni and the reference library
-// (containernetworking/cni v1.3.0). Every benchmark has the sub-benchmarks
+// (containernetworking/cni v1.3.1). Every benchmark has the sub-benchmarks
 //
 //	<Benchmark>/fake/cnirt, <Benchmark>/fake/reference
 //	    an in-memory executor answering instantly: what is measured is the

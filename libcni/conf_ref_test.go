@@ -1,7 +1,7 @@
 package libcni_test
 
 // Differential tests: the reference library (containernetworking/cni
-// v1.3.0) is the oracle. Both libraries must accept and refuse the same
+// v1.3.1) is the oracle. Both libraries must accept and refuse the same
 // documents and agree on what they parsed, except where cnirt deliberately
 // refuses more (invalid network names, plugin types that are paths,
 // unsupported or malformed CNI versions) or passes through numbers the

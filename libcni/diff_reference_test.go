@@ -2,7 +2,7 @@ package libcni_test
 
 // Differential tests: the same network configurations and runtime
 // configurations are driven through cnirt's libcni and through the reference
-// library (containernetworking/cni v1.3.0), each with its own in-memory fake
+// library (containernetworking/cni v1.3.1), each with its own in-memory fake
 // plugin executor feeding one shared kind of recorder. What the plugins are
 // asked (order, stdin, CNI_* environment), what the caller gets back and what
 // lands in the cache must be the same; where cnirt differs on purpose the
@@ -1184,4 +1184,44 @@ func TestDiffReferenceSinglePlugin(t *testing.T) {
 		assert.Equal(t, diffMustDecode(refList.Plugins[i].Bytes), diffMustDecode(cnList.Plugins[i].Bytes))
 	}
 	assert.Equal(t, diffMustDecode(refList.Bytes), diffMustDecode(cnList.Bytes), "ConfListFromConf bytes")
+}
+
+// TestDiffReferenceSinglePluginDelWithBrokenCache: since v1.3.1 the
+// reference's DelNetwork tolerates an unreadable cached result (it drops the
+// cache entry and runs DEL without a prevResult); cnirt must do the same.
+func TestDiffReferenceSinglePluginDelWithBrokenCache(t *testing.T) {
+	t.Parallel()
+	conf := readDiffFixture(t, "v040-single.conf")
+	for name, content := range map[string]string{
+		"not json":            "adfadsfasdfasfdsafaf",
+		"unknown result ver":  `{"kind":"cniCacheV1","containerId":"single","ifName":"eth0","networkName":"diff-single","result":{"cniVersion":"0.4567.0","ips":[{"version":"4","address":"198.18.70.5/24"}]}}`,
+		"bad result contents": `{"kind":"cniCacheV1","containerId":"single","ifName":"eth0","networkName":"diff-single","result":{"cniVersion":"0.4.0","ips":[{"address":"nope"}]}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			cnDir, refDir := t.TempDir(), t.TempDir()
+			cnRec, refRec := newDiffRecorder(), newDiffRecorder()
+			cn := libcni.NewCNIConfigWithCacheDir(diffPluginPath, cnDir, &diffCnirtExec{rec: cnRec})
+			ref := refcni.NewCNIConfigWithCacheDir(diffPluginPath, refDir, &diffRefExec{rec: refRec})
+			cnConf, err := libcni.ConfFromBytes(conf)
+			require.NoError(t, err)
+			refConf, err := refcni.ConfFromBytes(conf)
+			require.NoError(t, err)
+			for _, dir := range []string{cnDir, refDir} {
+				require.NoError(t, os.MkdirAll(filepath.Join(dir, "results"), 0o700))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "results", "diff-single-single-eth0"), []byte(content), 0o600))
+			}
+			cnRT := &libcni.RuntimeConf{ContainerID: "single", NetNS: "/run/netns/single", IfName: "eth0"}
+			refRT := &refcni.RuntimeConf{ContainerID: "single", NetNS: "/run/netns/single", IfName: "eth0"}
+			refErr := ref.DelNetwork(ctx, refConf, refRT)
+			require.NoError(t, refErr, "the reference tolerates the damaged cache")
+			require.NoError(t, cn.DelNetwork(ctx, cnConf, cnRT))
+			assert.Equal(t, refRec.take(), cnRec.take(), "plugin runs")
+			for _, dir := range []string{cnDir, refDir} {
+				_, err := os.Stat(filepath.Join(dir, "results", "diff-single-single-eth0"))
+				assert.ErrorIs(t, err, os.ErrNotExist, "cache entry removed in %s", dir)
+			}
+		})
+	}
 }

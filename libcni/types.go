@@ -4,7 +4,7 @@
 // returned, and serializes operations on the same container.
 //
 // The exported API matches the reference library
-// (github.com/containernetworking/cni/libcni v1.3.0) so that a runtime can
+// (github.com/containernetworking/cni/libcni v1.3.1) so that a runtime can
 // switch by rewriting its import paths.
 package libcni
 

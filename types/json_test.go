@@ -143,3 +143,32 @@ func TestErrorJSON(t *testing.T) {
 	assert.JSONEq(t, `{"code":11,"msg":"busy","details":"retry later"}`, string(b))
 	assert.Equal(t, "busy", types.NewError(1, "busy", "").Error())
 }
+
+func TestErrorCodesMatchReference(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		ours, ref uint
+		want      uint
+	}{
+		{"ErrUnknown", types.ErrUnknown, reftypes.ErrUnknown, 0},
+		{"ErrIncompatibleCNIVersion", types.ErrIncompatibleCNIVersion, reftypes.ErrIncompatibleCNIVersion, 1},
+		{"ErrUnsupportedField", types.ErrUnsupportedField, reftypes.ErrUnsupportedField, 2},
+		{"ErrUnknownContainer", types.ErrUnknownContainer, reftypes.ErrUnknownContainer, 3},
+		{"ErrInvalidEnvironmentVariables", types.ErrInvalidEnvironmentVariables, reftypes.ErrInvalidEnvironmentVariables, 4},
+		{"ErrIOFailure", types.ErrIOFailure, reftypes.ErrIOFailure, 5},
+		{"ErrDecodingFailure", types.ErrDecodingFailure, reftypes.ErrDecodingFailure, 6},
+		{"ErrInvalidNetworkConfig", types.ErrInvalidNetworkConfig, reftypes.ErrInvalidNetworkConfig, 7},
+		{"ErrInvalidNetNS", types.ErrInvalidNetNS, reftypes.ErrInvalidNetNS, 8},
+		{"ErrTryAgainLater", types.ErrTryAgainLater, reftypes.ErrTryAgainLater, 11},
+		{"ErrPluginNotAvailable", types.ErrPluginNotAvailable, reftypes.ErrPluginNotAvailable, 50},
+		{"ErrLimitedConnectivity", types.ErrLimitedConnectivity, reftypes.ErrLimitedConnectivity, 51},
+		{"ErrInternal", types.ErrInternal, reftypes.ErrInternal, 999},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, tc.ours, "value of types.%s", tc.name)
+			assert.Equal(t, tc.ref, tc.ours, "types.%s differs from the reference", tc.name)
+		})
+	}
+}

@@ -310,13 +310,15 @@ const (
 	ErrInternal                    uint = 999
 )
 
-// Well-known STATUS error codes of spec 1.1.0: the plugin is not ready
-// because of a limited connectivity (50) or a missing IP-pool (51).
+// Well-known STATUS error codes of spec 1.1.0, with the reference
+// library's names and values.
 const (
-	// ErrLimitedConnectivity means the network is reachable only in part.
-	ErrLimitedConnectivity uint = 50
-	// ErrNoConnectivity means the plugin cannot add containers for now.
-	ErrNoConnectivity uint = 51
+	// ErrPluginNotAvailable means the plugin is not available: it cannot
+	// service ADD requests for now.
+	ErrPluginNotAvailable uint = 50
+	// ErrLimitedConnectivity means the plugin is not available and the
+	// containers already in the network may have limited connectivity.
+	ErrLimitedConnectivity uint = 51
 )
 
 // Error is the error object a plugin prints on failure. It is a Go error;

@@ -53,6 +53,22 @@ type tool struct {
 	stdout io.Writer
 	stderr io.Writer
 	json   bool
+	// ifName is the -i/--ifname flag's value ("" when not given); it takes
+	// precedence over CNI_IFNAME.
+	ifName string
+}
+
+// defaultIfName returns the interface name to use: the -i/--ifname flag,
+// else CNI_IFNAME, else eth0 (an empty CNI_IFNAME counts as unset, as in the
+// reference cnitool v1.3.1).
+func (t *tool) defaultIfName() string {
+	if t.ifName != "" {
+		return t.ifName
+	}
+	if v := t.getenv("CNI_IFNAME"); v != "" {
+		return v
+	}
+	return "eth0"
 }
 
 func (t *tool) getenv(k string) string {
@@ -60,7 +76,7 @@ func (t *tool) getenv(k string) string {
 	return v
 }
 
-const usageText = `usage: cnitool [--json] <command> [arguments]
+const usageText = `usage: cnitool [--json] [-i|--ifname <name>] <command> [arguments]
 
   add    <net> <netns>   attach the namespace to network <net>, print the result
   check  <net> <netns>   check the attachment
@@ -72,6 +88,7 @@ const usageText = `usage: cnitool [--json] <command> [arguments]
   version <plugin>       print the CNI versions a plugin supports
   list                   list the networks found in NETCONFPATH
 
+-i, --ifname <name>      interface name (default: CNI_IFNAME, else eth0)
 environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH, CNI_IFNAME (default eth0),
 CNI_CONTAINERID, CNI_ARGS ("K=V;K=V"), CAP_ARGS (JSON object), CNITOOL_CACHE_DIR
 exit status: 0 ok, 1 operation failed, 2 usage, 3 network not found,
@@ -82,7 +99,24 @@ exit status: 0 ok, 1 operation failed, 2 usage, 3 network not found,
 func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer) int {
 	t := &tool{env: env, stdout: stdout, stderr: stderr}
 	var rest []string
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-i" || a == "--ifname" || a == "-ifname":
+			if i+1 >= len(args) || args[i+1] == "" {
+				return t.fail("", nil, usageErr("flag %s needs an interface name", a))
+			}
+			i++
+			t.ifName = args[i]
+			continue
+		case strings.HasPrefix(a, "--ifname=") || strings.HasPrefix(a, "-i="):
+			_, v, _ := strings.Cut(a, "=")
+			if v == "" {
+				return t.fail("", nil, usageErr("flag %s needs an interface name", a))
+			}
+			t.ifName = v
+			continue
+		}
 		switch a {
 		case "--json", "-json":
 			t.json = true
@@ -292,10 +326,7 @@ func parseCNIArgs(s string) ([][2]string, error) {
 // runtimeConf builds the attachment's RuntimeConf from netns and the
 // environment.
 func (t *tool) runtimeConf(netns string) (*libcni.RuntimeConf, error) {
-	rt := &libcni.RuntimeConf{IfName: "eth0"}
-	if v, ok := t.env("CNI_IFNAME"); ok {
-		rt.IfName = v
-	}
+	rt := &libcni.RuntimeConf{IfName: t.defaultIfName()}
 	if v := t.getenv("CAP_ARGS"); v != "" {
 		if err := json.Unmarshal([]byte(v), &rt.CapabilityArgs); err != nil {
 			return nil, usageErr("CAP_ARGS must be a JSON object, e.g. {\"portMappings\":[...]}: %v", err)
@@ -379,10 +410,7 @@ func (t *tool) status(ctx context.Context, netName string) (map[string]any, erro
 // parseValid turns "containerID[/ifname]" arguments into attachments; the
 // interface name defaults to CNI_IFNAME or eth0.
 func (t *tool) parseValid(args []string) ([]types.GCAttachment, error) {
-	defIf := "eth0"
-	if v, ok := t.env("CNI_IFNAME"); ok && v != "" {
-		defIf = v
-	}
+	defIf := t.defaultIfName()
 	// Reference compatibility: "gc <net> <netns>".
 	if len(args) == 1 && (strings.HasPrefix(args[0], "/") || strings.HasPrefix(args[0], ".")) {
 		fmt.Fprintf(t.stderr, "cnitool: gc: ignoring netns argument %q (reference cnitool syntax); all cached attachments of the network are collected\n", args[0])

@@ -295,3 +295,38 @@ func TestPluginFailureIsReported(t *testing.T) {
 	assert.Equal(t, uint(11), obj.CNIError.Code)
 	assert.Equal(t, "busy, try later", obj.CNIError.Msg)
 }
+
+// TestIfNameFlagAndEnv follows the reference cnitool v1.3.1: -i/--ifname
+// wins over CNI_IFNAME, and an empty CNI_IFNAME means eth0.
+func TestIfNameFlagAndEnv(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"default", nil, []string{"add", "testnet", "/var/run/netns/x"}, "eth0"},
+		{"empty CNI_IFNAME", map[string]string{"CNI_IFNAME": ""}, []string{"add", "testnet", "/var/run/netns/x"}, "eth0"},
+		{"CNI_IFNAME", map[string]string{"CNI_IFNAME": "net1"}, []string{"add", "testnet", "/var/run/netns/x"}, "net1"},
+		{"-i before the command", map[string]string{"CNI_IFNAME": "net1"}, []string{"-i", "net2", "add", "testnet", "/var/run/netns/x"}, "net2"},
+		{"--ifname after the arguments", nil, []string{"add", "testnet", "/var/run/netns/x", "--ifname", "net3"}, "net3"},
+		{"--ifname=", nil, []string{"--ifname=net4", "add", "testnet", "/var/run/netns/x"}, "net4"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, true)
+			f.write(t, "10-test.conflist", noopList)
+			code, _, stderr := f.run(t, tc.env, tc.args...)
+			require.Equal(t, exitOK, code, stderr)
+			atts, err := libcni.NewCNIConfigWithCacheDir(nil, f.cacheDir, nil).GetCachedAttachments("")
+			require.NoError(t, err)
+			require.Len(t, atts, 1)
+			assert.Equal(t, tc.want, atts[0].IfName)
+		})
+	}
+	f := newFixture(t, false)
+	code, _, stderr := f.run(t, nil, "add", "testnet", "/var/run/netns/x", "-i")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "flag -i needs an interface name")
+}

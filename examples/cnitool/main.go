@@ -1,7 +1,7 @@
 // Command cnitool attaches network namespaces to CNI networks, detaches
 // them, and inspects networks and plugins, using the cnirt library. It
 // accepts the command line and environment of the reference cnitool
-// (containernetworking/cni/cnitool) and adds more commands:
+// (containernetworking/cni/cnitool, v1.3.1) and adds more commands:
 //
 //	cnitool [--json] add    <net> <netns>
 //	cnitool [--json] check  <net> <netns>
@@ -12,12 +12,17 @@
 //	cnitool [--json] version <plugin>
 //	cnitool [--json] list
 //
+// Flags may stand anywhere on the line: --json (see Output) and, as in the
+// reference cnitool, -i/--ifname <name> (also --ifname=<name>), the
+// interface name, which takes precedence over CNI_IFNAME.
+//
 // Environment:
 //
 //	NETCONFPATH      directory of network configurations (default /etc/cni/net.d)
 //	CNI_PATH         plugin search path, list-separated like PATH (relative
 //	                 entries are made absolute)
-//	CNI_IFNAME       interface name inside the container (default eth0)
+//	CNI_IFNAME       interface name inside the container when -i/--ifname is
+//	                 not given (empty or unset: eth0)
 //	CNI_CONTAINERID  container ID (default: "cnitool-" and a hash of the
 //	                 absolute netns path, as the reference cnitool derives it)
 //	CNI_ARGS         extra plugin arguments, "K=V;K=V"

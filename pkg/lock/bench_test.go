@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The reference library (containernetworking/cni v1.3.0) has no lock
+// The reference library (containernetworking/cni v1.3.1) has no lock
 // manager, so these benchmarks have only a cnirt side.
 
 // BenchmarkLockUnlock measures an uncontended exclusive Lock + Unlock (the
