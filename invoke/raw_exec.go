@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/cnirt/cni/internal/runreport"
 	"github.com/cnirt/cni/types"
 )
 
@@ -58,6 +59,8 @@ type runEvent struct {
 	Start, End time.Time
 	// State is nil when the process could not be started.
 	State *os.ProcessState
+	// StdoutBytes counts what the process wrote to stdout, up to the limit.
+	StdoutBytes int
 	// Err is the start error or the classified run error.
 	Err error
 }
@@ -93,6 +96,9 @@ func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData [
 	limit := cfg.MaxOutputBytes
 	if limit == 0 {
 		limit = DefaultMaxOutputBytes
+	}
+	if rep := runreport.From(ctx); rep != nil {
+		cfg.observe = reportTo(rep, cfg.observe)
 	}
 
 	backoff := textBusyBackoff
@@ -142,7 +148,7 @@ func (e *RawExec) runOnce(ctx context.Context, pluginPath, command string, attem
 		return nil, false, err
 	}
 	waitErr := c.Wait()
-	ev.End, ev.State = time.Now(), c.ProcessState
+	ev.End, ev.State, ev.StdoutBytes = time.Now(), c.ProcessState, len(stdout.buf)
 
 	switch {
 	case stdout.exceeded:
@@ -163,6 +169,23 @@ func (e *RawExec) runOnce(ctx context.Context, pluginPath, command string, attem
 	ev.Err = err
 	e.notify(ev)
 	return out, true, err
+}
+
+// reportTo returns an observer that records each attempt's outcome in rep
+// (the last attempt wins), then calls next if there is one.
+func reportTo(rep *runreport.Report, next func(runEvent)) func(runEvent) {
+	return func(ev runEvent) {
+		rep.Attempts = ev.Attempt
+		rep.Started = ev.State != nil
+		rep.ExitCode, rep.Signal, rep.StdoutBytes = -1, "", ev.StdoutBytes
+		if ev.State != nil {
+			rep.ExitCode = ev.State.ExitCode()
+			rep.Signal = signalName(ev.State)
+		}
+		if next != nil {
+			next(ev)
+		}
+	}
 }
 
 func (e *RawExec) notify(ev runEvent) {

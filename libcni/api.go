@@ -34,6 +34,8 @@ type CNIConfig struct {
 	noSerialize        bool
 	rejectDuplicateAdd bool
 
+	hook EventHook
+
 	st *state
 }
 
@@ -54,7 +56,8 @@ func NewCNIConfigWithCacheDir(path []string, cacheDir string, exec invoke.Exec) 
 }
 
 // NewCNIConfigWithOptions is NewCNIConfig with options: WithCacheDir,
-// WithDurableCache, WithSerialization and WithRejectDuplicateAdd.
+// WithDurableCache, WithSerialization, WithRejectDuplicateAdd and
+// WithEventHook.
 func NewCNIConfigWithOptions(path []string, exec invoke.Exec, opts ...Option) *CNIConfig {
 	c := &CNIConfig{Path: path, exec: exec, st: newState()}
 	for _, o := range opts {
@@ -119,25 +122,37 @@ func (ch *chain) pluginErr(i int, verb string, err error) error {
 func (c *CNIConfig) run(ctx context.Context, ch *chain, i int, command, verb string, req *request, rt *RuntimeConf, withResult bool) (types.Result, error) {
 	p := ch.plugins[i]
 	exec := c.execer()
-	path, err := exec.FindInPath(p.Network.Type, c.Path)
-	if err != nil {
-		return nil, ch.pluginErr(i, verb, err)
+	runCtx := ctx
+	obs := c.newRunObserver(&runCtx, command, ch.name, p.Network.Type, i, rt)
+	if obs != nil {
+		exec = obs.exec(exec)
 	}
-	stdin, err := buildRequest(p, req)
-	if err != nil {
-		return nil, ch.pluginErr(i, verb, err)
+	var (
+		path  string
+		stdin []byte
+		res   types.Result
+		err   error
+	)
+	path, err = exec.FindInPath(p.Network.Type, c.Path)
+	if err == nil {
+		stdin, err = buildRequest(p, req)
 	}
-	if withResult {
-		res, err := invoke.ExecPluginWithResult(ctx, path, stdin, c.args(command, rt), exec)
-		if err != nil {
-			return nil, ch.pluginErr(i, verb, err)
+	if err == nil {
+		args := c.args(command, rt)
+		if withResult {
+			res, err = invoke.ExecPluginWithResult(runCtx, path, stdin, args, exec)
+		} else {
+			err = invoke.ExecPluginWithoutResult(runCtx, path, stdin, args, exec)
 		}
-		return res, nil
 	}
-	if err := invoke.ExecPluginWithoutResult(ctx, path, stdin, c.args(command, rt), exec); err != nil {
-		return nil, ch.pluginErr(i, verb, err)
+	if err != nil {
+		err = ch.pluginErr(i, verb, err)
+		res = nil
 	}
-	return nil, nil
+	if obs != nil {
+		obs.done(ctx, c, path, err)
+	}
+	return res, err
 }
 
 // add runs ADD on every plugin in order, each getting the previous one's
@@ -145,7 +160,9 @@ func (c *CNIConfig) run(ctx context.Context, ch *chain, i int, command, verb str
 // The attachment lock is held by the caller.
 func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.Result, error) {
 	if c.rejectDuplicateAdd {
+		start := c.stepStart()
 		entry, _, err := c.readCache(ch.name, rt)
+		c.cacheAccessed(ctx, EventCacheRead, "ADD", ch.name, rt, start, err)
 		if err == nil && entry != nil {
 			return nil, fmt.Errorf("network %q container %q interface %q: %w", ch.name, rt.ContainerID, rt.IfName, ErrAttachmentExists)
 		}
@@ -165,7 +182,10 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 			return nil, ch.pluginErr(i, verbAdd, fmt.Errorf("encoding the result: %w", err))
 		}
 	}
-	if err := c.writeCache(ch.name, ch.bytes, encoded, rt); err != nil {
+	start := c.stepStart()
+	err := c.writeCache(ch.name, ch.bytes, encoded, rt)
+	c.cacheAccessed(ctx, EventCacheWrite, "ADD", ch.name, rt, start, err)
+	if err != nil {
 		return nil, fmt.Errorf("failed to set network %q cached result: %w", ch.name, err)
 	}
 	if result == nil || ch.cniVersion == "" || result.Version() == ch.cniVersion {
@@ -182,7 +202,7 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 // check runs CHECK on every plugin in order with the cached result. The
 // attachment lock is held by the caller.
 func (c *CNIConfig) check(ctx context.Context, ch *chain, rt *RuntimeConf) error {
-	cached, err := c.cachedResult(ch.name, ch.cniVersion, rt)
+	cached, err := c.readCachedResult(ctx, "CHECK", ch.name, ch.cniVersion, rt)
 	if err != nil {
 		return fmt.Errorf("failed to get network %q cached result: %w", ch.name, err)
 	}
@@ -206,7 +226,7 @@ func (c *CNIConfig) check(ctx context.Context, ch *chain, rt *RuntimeConf) error
 func (c *CNIConfig) del(ctx context.Context, ch *chain, rt *RuntimeConf) error {
 	var prev []byte
 	if atLeast(ch.cniVersion, "0.4.0") {
-		if cached, err := c.cachedResult(ch.name, ch.cniVersion, rt); err == nil {
+		if cached, err := c.readCachedResult(ctx, "DEL", ch.name, ch.cniVersion, rt); err == nil {
 			// An entry that cannot be encoded is as good as a corrupt one.
 			prev, _ = encodeResult(cached)
 		}
@@ -217,10 +237,29 @@ func (c *CNIConfig) del(ctx context.Context, ch *chain, rt *RuntimeConf) error {
 			return err
 		}
 	}
-	if err := c.removeCache(ch.name, rt); err != nil {
+	start := c.stepStart()
+	err := c.removeCache(ch.name, rt)
+	c.cacheAccessed(ctx, EventCacheRemove, "DEL", ch.name, rt, start, err)
+	if err != nil {
 		return fmt.Errorf("network %q: removing the cached result: %w", ch.name, err)
 	}
 	return nil
+}
+
+// readCachedResult is cachedResult, reported as an EventCacheRead.
+func (c *CNIConfig) readCachedResult(ctx context.Context, command, network, cniVersion string, rt *RuntimeConf) (types.Result, error) {
+	start := c.stepStart()
+	res, err := c.cachedResult(network, cniVersion, rt)
+	c.cacheAccessed(ctx, EventCacheRead, command, network, rt, start, err)
+	return res, err
+}
+
+// readCachedConfig is cachedConfig, reported as an EventCacheRead.
+func (c *CNIConfig) readCachedConfig(network string, rt *RuntimeConf) ([]byte, *RuntimeConf, error) {
+	start := c.stepStart()
+	conf, out, err := c.cachedConfig(network, rt)
+	c.cacheAccessed(context.Background(), EventCacheRead, "", network, rt, start, err)
+	return conf, out, err
 }
 
 func encodeResult(r types.Result) ([]byte, error) {
@@ -231,8 +270,8 @@ func encodeResult(r types.Result) ([]byte, error) {
 }
 
 // withAttachmentLock validates, takes the attachment lock and runs op.
-func (c *CNIConfig) withAttachmentLock(ctx context.Context, ch *chain, rt *RuntimeConf, removeOnSuccess bool, op func() error) error {
-	unlock, err := c.lockAttachment(ctx, c.cacheDirFor(rt), ch.name, rt.ContainerID)
+func (c *CNIConfig) withAttachmentLock(ctx context.Context, command string, ch *chain, rt *RuntimeConf, removeOnSuccess bool, op func() error) error {
+	unlock, err := c.lockAttachment(ctx, command, c.cacheDirFor(rt), ch.name, rt.ContainerID)
 	if err != nil {
 		return err
 	}
@@ -257,7 +296,7 @@ func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList,
 	}
 	ch := listChain(list)
 	var result types.Result
-	err := c.withAttachmentLock(ctx, ch, rt, false, func() (err error) {
+	err := c.withAttachmentLock(ctx, "ADD", ch, rt, false, func() (err error) {
 		result, err = c.add(ctx, ch, rt)
 		return err
 	})
@@ -283,7 +322,7 @@ func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigLis
 		return err
 	}
 	ch := listChain(list)
-	return c.withAttachmentLock(ctx, ch, rt, false, func() error { return c.check(ctx, ch, rt) })
+	return c.withAttachmentLock(ctx, "CHECK", ch, rt, false, func() error { return c.check(ctx, ch, rt) })
 }
 
 // DelNetworkList removes the attachment rt from the network: it runs DEL
@@ -300,7 +339,7 @@ func (c *CNIConfig) DelNetworkList(ctx context.Context, list *NetworkConfigList,
 		return err
 	}
 	ch := listChain(list)
-	return c.withAttachmentLock(ctx, ch, rt, true, func() error { return c.del(ctx, ch, rt) })
+	return c.withAttachmentLock(ctx, "DEL", ch, rt, true, func() error { return c.del(ctx, ch, rt) })
 }
 
 // AddNetwork is AddNetworkList for a single plugin configuration, whose own
@@ -316,7 +355,7 @@ func (c *CNIConfig) AddNetwork(ctx context.Context, net *PluginConfig, rt *Runti
 	}
 	ch := singleChain(net)
 	var result types.Result
-	err := c.withAttachmentLock(ctx, ch, rt, false, func() (err error) {
+	err := c.withAttachmentLock(ctx, "ADD", ch, rt, false, func() (err error) {
 		result, err = c.add(ctx, ch, rt)
 		return err
 	})
@@ -336,7 +375,7 @@ func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *Run
 		return err
 	}
 	ch := singleChain(net)
-	return c.withAttachmentLock(ctx, ch, rt, false, func() error { return c.check(ctx, ch, rt) })
+	return c.withAttachmentLock(ctx, "CHECK", ch, rt, false, func() error { return c.check(ctx, ch, rt) })
 }
 
 // DelNetwork is DelNetworkList for a single plugin configuration.
@@ -349,7 +388,7 @@ func (c *CNIConfig) DelNetwork(ctx context.Context, net *PluginConfig, rt *Runti
 		return err
 	}
 	ch := singleChain(net)
-	return c.withAttachmentLock(ctx, ch, rt, true, func() error { return c.del(ctx, ch, rt) })
+	return c.withAttachmentLock(ctx, "DEL", ch, rt, true, func() error { return c.del(ctx, ch, rt) })
 }
 
 // GetNetworkListCachedResult returns the result cached by the attachment's
@@ -362,7 +401,7 @@ func (c *CNIConfig) GetNetworkListCachedResult(list *NetworkConfigList, rt *Runt
 	if err := c.checkCacheKey(list.Name, rt); err != nil {
 		return nil, err
 	}
-	return c.cachedResult(list.Name, list.CNIVersion, rt)
+	return c.readCachedResult(context.Background(), "", list.Name, list.CNIVersion, rt)
 }
 
 // GetNetworkCachedResult is GetNetworkListCachedResult for a single plugin
@@ -374,7 +413,7 @@ func (c *CNIConfig) GetNetworkCachedResult(net *PluginConfig, rt *RuntimeConf) (
 	if err := c.checkCacheKey(net.Network.Name, rt); err != nil {
 		return nil, err
 	}
-	return c.cachedResult(net.Network.Name, net.Network.CNIVersion, rt)
+	return c.readCachedResult(context.Background(), "", net.Network.Name, net.Network.CNIVersion, rt)
 }
 
 // GetNetworkListCachedConfig returns the configuration bytes the
@@ -388,7 +427,7 @@ func (c *CNIConfig) GetNetworkListCachedConfig(list *NetworkConfigList, rt *Runt
 	if err := c.checkCacheKey(list.Name, rt); err != nil {
 		return nil, nil, err
 	}
-	return c.cachedConfig(list.Name, rt)
+	return c.readCachedConfig(list.Name, rt)
 }
 
 // GetNetworkCachedConfig is GetNetworkListCachedConfig for a single plugin
@@ -400,7 +439,7 @@ func (c *CNIConfig) GetNetworkCachedConfig(net *PluginConfig, rt *RuntimeConf) (
 	if err := c.checkCacheKey(net.Network.Name, rt); err != nil {
 		return nil, nil, err
 	}
-	return c.cachedConfig(net.Network.Name, rt)
+	return c.readCachedConfig(net.Network.Name, rt)
 }
 
 // checkCacheKey validates the names a cache file path is built from.
@@ -525,7 +564,7 @@ func (c *CNIConfig) gcDel(ctx context.Context, ch *chain, cacheDir string, rt *R
 	if err := c.checkRuntime(ch.name, rt); err != nil {
 		return err
 	}
-	unlock, err := c.lockContainer(ctx, cacheDir, ch.name, rt.ContainerID)
+	unlock, err := c.lockContainer(ctx, "DEL", cacheDir, ch.name, rt.ContainerID)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func noUnlock(bool) {}
 // for an ADD, CHECK or DEL, waiting as long as ctx allows. The returned
 // function releases both; with removeContainerLock it also deletes the
 // container's lock file (after a successful DEL).
-func (c *CNIConfig) lockAttachment(ctx context.Context, cacheDir, network, containerID string) (unlock func(removeContainerLock bool), err error) {
+func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, network, containerID string) (unlock func(removeContainerLock bool), err error) {
 	if c.noSerialize {
 		return noUnlock, nil
 	}
@@ -97,11 +97,15 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, cacheDir, network, conta
 	if err != nil {
 		return nil, err
 	}
+	start := c.stepStart()
 	nh, err := l.network.RLock(ctx, network)
+	c.lockWaited(ctx, LockNetwork, command, network, containerID, start, err)
 	if err != nil {
 		return nil, fmt.Errorf("network %q: waiting for the network lock: %w", network, err)
 	}
+	start = c.stepStart()
 	ch, err := l.container.Lock(ctx, containerID)
+	c.lockWaited(ctx, LockContainer, command, network, containerID, start, err)
 	if err != nil {
 		_ = nh.Unlock()
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
@@ -118,7 +122,7 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, cacheDir, network, conta
 
 // lockContainer takes only the container lock; GC uses it for the DELs it
 // issues while it already holds the network exclusively.
-func (c *CNIConfig) lockContainer(ctx context.Context, cacheDir, network, containerID string) (unlock func(removeContainerLock bool), err error) {
+func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, network, containerID string) (unlock func(removeContainerLock bool), err error) {
 	if c.noSerialize {
 		return noUnlock, nil
 	}
@@ -126,7 +130,9 @@ func (c *CNIConfig) lockContainer(ctx context.Context, cacheDir, network, contai
 	if err != nil {
 		return nil, err
 	}
+	start := c.stepStart()
 	ch, err := l.container.Lock(ctx, containerID)
+	c.lockWaited(ctx, LockContainer, command, network, containerID, start, err)
 	if err != nil {
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
 	}
@@ -148,7 +154,9 @@ func (c *CNIConfig) lockNetworkGC(ctx context.Context, cacheDir, network string)
 	if err != nil {
 		return nil, err
 	}
+	start := c.stepStart()
 	nh, err := l.network.Lock(ctx, network)
+	c.lockWaited(ctx, LockNetworkGC, "GC", network, "", start, err)
 	if err != nil {
 		return nil, fmt.Errorf("network %q: waiting for the network lock for GC: %w", network, err)
 	}

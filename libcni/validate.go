@@ -137,7 +137,7 @@ type versionKey struct {
 
 // pluginVersions returns the versions the plugin at path supports, asking
 // it (VERSION) only when the executable changed since the last answer.
-func (c *CNIConfig) pluginVersions(ctx context.Context, path string) ([]string, error) {
+func (c *CNIConfig) pluginVersions(ctx context.Context, network, pluginType string, index int, path string) ([]string, error) {
 	var key versionKey
 	cacheable := false
 	if c.st != nil {
@@ -152,7 +152,7 @@ func (c *CNIConfig) pluginVersions(ctx context.Context, path string) ([]string, 
 			}
 		}
 	}
-	info, err := invoke.GetVersionInfo(ctx, path, c.execer())
+	info, err := c.versionInfo(ctx, network, pluginType, index, path)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (c *CNIConfig) pluginVersions(ctx context.Context, path string) ([]string, 
 }
 
 // validatePlugin checks that the plugin exists and supports cniVersion.
-func (c *CNIConfig) validatePlugin(ctx context.Context, pluginType, cniVersion string) error {
+func (c *CNIConfig) validatePlugin(ctx context.Context, network string, index int, pluginType, cniVersion string) error {
 	path, err := c.execer().FindInPath(pluginType, c.Path)
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func (c *CNIConfig) validatePlugin(ctx context.Context, pluginType, cniVersion s
 	if cniVersion == "" {
 		cniVersion = "0.1.0"
 	}
-	versions, err := c.pluginVersions(ctx, path)
+	versions, err := c.pluginVersions(ctx, network, pluginType, index, path)
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (c *CNIConfig) ValidateNetworkList(ctx context.Context, list *NetworkConfig
 	caps := map[string]struct{}{}
 	var errs []error
 	for i, p := range list.Plugins {
-		if err := c.validatePlugin(ctx, p.Network.Type, list.CNIVersion); err != nil {
+		if err := c.validatePlugin(ctx, list.Name, i, p.Network.Type, list.CNIVersion); err != nil {
 			errs = append(errs, fmt.Errorf("network %q plugins[%d] (type=%q): %w", list.Name, i, p.Network.Type, err))
 		}
 		enabledCaps(p, caps)
@@ -239,7 +239,7 @@ func (c *CNIConfig) ValidateNetwork(ctx context.Context, net *PluginConfig) ([]s
 	if err := checkPlugin(net); err != nil {
 		return nil, &InvalidRuntimeConfError{Field: "config", Err: err}
 	}
-	if err := c.validatePlugin(ctx, net.Network.Type, net.Network.CNIVersion); err != nil {
+	if err := c.validatePlugin(ctx, net.Network.Name, 0, net.Network.Type, net.Network.CNIVersion); err != nil {
 		return nil, err
 	}
 	caps := map[string]struct{}{}
@@ -256,5 +256,19 @@ func (c *CNIConfig) GetVersionInfo(ctx context.Context, pluginType string) (vers
 	if err != nil {
 		return nil, err
 	}
-	return invoke.GetVersionInfo(ctx, path, c.execer())
+	return c.versionInfo(ctx, "", pluginType, -1, path)
+}
+
+// versionInfo runs the plugin at path with VERSION, reported as an
+// EventPluginRun.
+func (c *CNIConfig) versionInfo(ctx context.Context, network, pluginType string, index int, path string) (version.PluginInfo, error) {
+	exec := c.execer()
+	runCtx := ctx
+	obs := c.newRunObserver(&runCtx, "VERSION", network, pluginType, index, nil)
+	if obs == nil {
+		return invoke.GetVersionInfo(ctx, path, exec)
+	}
+	info, err := invoke.GetVersionInfo(runCtx, path, obs.exec(exec))
+	obs.done(ctx, c, path, err)
+	return info, err
 }
