@@ -51,8 +51,10 @@ var _ CNIArgs = (*Args)(nil)
 // AsEnv returns this process's environment with the six CNI variables
 // (CNI_COMMAND, CNI_CONTAINERID, CNI_NETNS, CNI_ARGS, CNI_IFNAME, CNI_PATH)
 // set from args. Inherited entries for those six names are dropped, so the
-// plugin sees exactly one value of each; the order of the other entries is
-// kept. AsEnv cannot refuse bad input: call [Args.Validate] (or let
+// plugin sees exactly one value of each, and so are inherited TRACEPARENT,
+// TRACESTATE and BAGGAGE: a plugin gets a trace context only from the
+// context of its run (see [RawExec.ExecPlugin]). The order of the other
+// entries is kept. AsEnv cannot refuse bad input: call [Args.Validate] (or let
 // [ExecPluginWithResult] do it) before using the result.
 func (args *Args) AsEnv() []string {
 	var a Args
@@ -63,7 +65,7 @@ func (args *Args) AsEnv() []string {
 	if cniArgs == "" {
 		cniArgs = joinPluginArgs(a.PluginArgs)
 	}
-	return overrideEnv(os.Environ(),
+	return overrideEnv(runtimeEnviron(),
 		"CNI_COMMAND="+a.Command,
 		"CNI_CONTAINERID="+a.ContainerID,
 		"CNI_NETNS="+a.NetNS,

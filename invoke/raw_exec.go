@@ -78,6 +78,13 @@ type runEvent struct {
 // A start failing with "text file busy" is retried a few times with a
 // fresh process. Errors are *PluginError values; see there for the
 // possible causes.
+//
+// When ctx carries a valid OpenTelemetry span context, the plugin's
+// environment gets it in W3C trace-context format, as the reference library
+// v1.3.1 does: TRACEPARENT, and TRACESTATE and BAGGAGE when they are not
+// empty. Entries of those names in environ are replaced then (a nil environ
+// becomes this process's environment with them); without a span context
+// environ is used as it is.
 func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData []byte, environ []string) ([]byte, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -93,6 +100,7 @@ func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData [
 	if err := ctx.Err(); err != nil {
 		return nil, fail(fmt.Errorf("plugin not started: %w", contextError(ctx)))
 	}
+	environ = withTraceContext(ctx, environ)
 	limit := cfg.MaxOutputBytes
 	if limit == 0 {
 		limit = DefaultMaxOutputBytes

@@ -12,6 +12,7 @@ import (
 	"github.com/cnirt/cni/libcni/internal/rawjson"
 	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // CNIConfig runs the plugins of networks: it finds them on Path, derives
@@ -34,7 +35,8 @@ type CNIConfig struct {
 	noSerialize        bool
 	rejectDuplicateAdd bool
 
-	hook EventHook
+	hook   EventHook
+	tracer trace.Tracer
 
 	st *state
 }
@@ -56,8 +58,8 @@ func NewCNIConfigWithCacheDir(path []string, cacheDir string, exec invoke.Exec) 
 }
 
 // NewCNIConfigWithOptions is NewCNIConfig with options: WithCacheDir,
-// WithDurableCache, WithSerialization, WithRejectDuplicateAdd and
-// WithEventHook.
+// WithDurableCache, WithSerialization, WithRejectDuplicateAdd,
+// WithEventHook and WithTracerProvider.
 func NewCNIConfigWithOptions(path []string, exec invoke.Exec, opts ...Option) *CNIConfig {
 	c := &CNIConfig{Path: path, exec: exec, st: newState()}
 	for _, o := range opts {
@@ -119,10 +121,15 @@ func (ch *chain) pluginErr(i int, verb string, err error) error {
 
 // run runs plugin i of the chain with the given command and stdin request.
 // When withResult is set the plugin's result is decoded and returned.
-func (c *CNIConfig) run(ctx context.Context, ch *chain, i int, command, verb string, req *request, rt *RuntimeConf, withResult bool) (types.Result, error) {
+func (c *CNIConfig) run(ctx context.Context, ch *chain, i int, command, verb string, req *request, rt *RuntimeConf, withResult bool) (res types.Result, err error) {
 	p := ch.plugins[i]
 	exec := c.execer()
 	runCtx := ctx
+	if c.tracer != nil {
+		var endSpan func(error)
+		runCtx, endSpan = c.startSpan(ctx, command, ch.name, p.Network.Type, i, rt)
+		defer func() { endSpan(err) }()
+	}
 	obs := c.newRunObserver(&runCtx, command, ch.name, p.Network.Type, i, rt)
 	if obs != nil {
 		exec = obs.exec(exec)
@@ -130,8 +137,6 @@ func (c *CNIConfig) run(ctx context.Context, ch *chain, i int, command, verb str
 	var (
 		path  string
 		stdin []byte
-		res   types.Result
-		err   error
 	)
 	path, err = exec.FindInPath(p.Network.Type, c.Path)
 	if err == nil {

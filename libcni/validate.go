@@ -261,14 +261,19 @@ func (c *CNIConfig) GetVersionInfo(ctx context.Context, pluginType string) (vers
 
 // versionInfo runs the plugin at path with VERSION, reported as an
 // EventPluginRun.
-func (c *CNIConfig) versionInfo(ctx context.Context, network, pluginType string, index int, path string) (version.PluginInfo, error) {
+func (c *CNIConfig) versionInfo(ctx context.Context, network, pluginType string, index int, path string) (info version.PluginInfo, err error) {
 	exec := c.execer()
 	runCtx := ctx
+	if c.tracer != nil {
+		var endSpan func(error)
+		runCtx, endSpan = c.startSpan(ctx, "VERSION", network, pluginType, index, nil)
+		defer func() { endSpan(err) }()
+	}
 	obs := c.newRunObserver(&runCtx, "VERSION", network, pluginType, index, nil)
 	if obs == nil {
-		return invoke.GetVersionInfo(ctx, path, exec)
+		return invoke.GetVersionInfo(runCtx, path, exec)
 	}
-	info, err := invoke.GetVersionInfo(runCtx, path, obs.exec(exec))
+	info, err = invoke.GetVersionInfo(runCtx, path, obs.exec(exec))
 	obs.done(ctx, c, path, err)
 	return info, err
 }

@@ -167,13 +167,16 @@ func TestRunInProcess(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "debug.log")
 	envMap := map[string]string{"CNI_COMMAND": "STATUS", "CNI_PATH": "/p"}
 	var out, errOut bytes.Buffer
-	code := run(func(k string) string { return envMap[k] }, []string{"CNI_COMMAND=STATUS", "CNI_PATH=/p", "HOME=/x"},
+	code := run(func(k string) string { return envMap[k] }, []string{"CNI_COMMAND=STATUS", "CNI_PATH=/p", "HOME=/x",
+		"TRACEPARENT=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "BAGGAGE=k=v", "TRACESTATEX=no"},
 		strings.NewReader(fmt.Sprintf(`{"cniVersion":"1.1.0","name":"n","debugFile":%q}`, file)), &out, &errOut)
 	assert.Equal(t, 0, code)
 	assert.Empty(t, out.String())
 	recs := plugintest.ReadDebugLog(t, file)
 	require.Len(t, recs, 1)
 	assert.Equal(t, map[string]string{"CNI_COMMAND": "STATUS", "CNI_PATH": "/p"}, recs[0].Env)
+	assert.Equal(t, map[string]string{"TRACEPARENT": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "BAGGAGE": "k=v"},
+		recs[0].Trace)
 }
 
 // sameResult compares two result documents, treating an empty "dns"

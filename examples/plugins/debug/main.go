@@ -15,6 +15,7 @@
 //
 //	command   string  CNI_COMMAND
 //	env       object  every CNI_* environment variable, name -> value
+//	trace     object  TRACEPARENT, TRACESTATE and BAGGAGE, those set
 //	stdin     string  base64 of the exact bytes read from standard input
 //	                  (standard input is read fully for every verb; it is
 //	                  not read when CNI_COMMAND is unset)
@@ -60,8 +61,16 @@ func run(getenv func(string) string, environ []string, stdin io.Reader, stdout, 
 		PID:     os.Getpid(),
 	}
 	for _, kv := range environ {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "CNI_") {
+		k, v, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok:
+		case strings.HasPrefix(k, "CNI_"):
 			rec.Env[k] = v
+		case debugrecord.IsTraceVar(k):
+			if rec.Trace == nil {
+				rec.Trace = map[string]string{}
+			}
+			rec.Trace[k] = v
 		}
 	}
 	if rec.Command != "" {

@@ -26,6 +26,9 @@ type Record struct {
 	// Env holds every environment variable whose name starts with "CNI_",
 	// exactly as received.
 	Env map[string]string `json:"env"`
+	// Trace holds the trace-context variables TRACEPARENT, TRACESTATE and
+	// BAGGAGE that were set, exactly as received; nil when none was.
+	Trace map[string]string `json:"trace,omitempty"`
 	// Stdin is everything read from standard input; in JSON it is base64
 	// (standard encoding), so the bytes are kept exactly.
 	Stdin []byte `json:"stdin"`
@@ -40,6 +43,12 @@ type Record struct {
 	End time.Time `json:"end"`
 	// PID is the plugin's process ID.
 	PID int `json:"pid"`
+}
+
+// IsTraceVar reports whether name is one of the environment variables
+// recorded in Record.Trace: TRACEPARENT, TRACESTATE or BAGGAGE.
+func IsTraceVar(name string) bool {
+	return name == "TRACEPARENT" || name == "TRACESTATE" || name == "BAGGAGE"
 }
 
 // Append adds rec as one line to the file at path, creating the file
