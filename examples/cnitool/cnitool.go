@@ -1,16 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha512"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/libcni"
@@ -56,6 +61,12 @@ type tool struct {
 	// ifName is the -i/--ifname flag's value ("" when not given); it takes
 	// precedence over CNI_IFNAME.
 	ifName string
+	// timings is the --timings flag: events are collected and printed as
+	// a table after the command.
+	timings bool
+	events  []libcni.Event
+	// logLevel is the --log-level flag's value; nil means no logging.
+	logLevel *slog.Level
 }
 
 // defaultIfName returns the interface name to use: the -i/--ifname flag,
@@ -76,7 +87,7 @@ func (t *tool) getenv(k string) string {
 	return v
 }
 
-const usageText = `usage: cnitool [--json] [-i|--ifname <name>] <command> [arguments]
+const usageText = `usage: cnitool [--json] [-i|--ifname <name>] [--timings] [--log-level <level>] <command> [arguments]
 
   add    <net> <netns>   attach the namespace to network <net>, print the result
   check  <net> <netns>   check the attachment
@@ -89,6 +100,10 @@ const usageText = `usage: cnitool [--json] [-i|--ifname <name>] <command> [argum
   list                   list the networks found in NETCONFPATH
 
 -i, --ifname <name>      interface name (default: CNI_IFNAME, else eth0)
+--timings                print a table of the plugin runs, lock waits and cache
+                         accesses and their durations on stderr after the command
+--log-level <level>      log every step at debug, failures at warn/error, on
+                         stderr (debug, info, warn, error)
 environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH, CNI_IFNAME (default eth0),
 CNI_CONTAINERID, CNI_ARGS ("K=V;K=V"), CAP_ARGS (JSON object), CNITOOL_CACHE_DIR
 exit status: 0 ok, 1 operation failed, 2 usage, 3 network not found,
@@ -117,7 +132,25 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 			t.ifName = v
 			continue
 		}
+		switch name, value, hasValue := strings.Cut(a, "="); name {
+		case "--log-level", "-log-level":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return t.fail("", nil, usageErr("flag %s needs a level (debug, info, warn, error)", a))
+				}
+				i++
+				value = args[i]
+			}
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(value)); err != nil {
+				return t.fail("", nil, usageErr("flag %s: %v", name, err))
+			}
+			t.logLevel = &level
+			continue
+		}
 		switch a {
+		case "--timings", "-timings":
+			t.timings = true
 		case "--json", "-json":
 			t.json = true
 		case "-h", "-help", "--help", "help":
@@ -131,7 +164,11 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		return t.fail("", nil, usageErr("no command given"))
 	}
 	cmd := rest[0]
+	start := time.Now()
 	out, err := t.dispatch(ctx, cmd, rest[1:])
+	if t.timings {
+		t.printTimings(cmd, time.Since(start))
+	}
 	if err != nil {
 		return t.fail(cmd, out, err)
 	}
@@ -288,7 +325,81 @@ func (t *tool) cni() *libcni.CNIConfig {
 		}
 		path = append(path, p)
 	}
-	return libcni.NewCNIConfigWithCacheDir(path, t.getenv("CNITOOL_CACHE_DIR"), nil)
+	opts := []libcni.Option{libcni.WithCacheDir(t.getenv("CNITOOL_CACHE_DIR"))}
+	if t.timings {
+		opts = append(opts, libcni.WithEventHook(func(_ context.Context, ev libcni.Event) {
+			t.events = append(t.events, ev)
+		}))
+	}
+	if t.logLevel != nil {
+		logger := slog.New(slog.NewTextHandler(t.stderr, &slog.HandlerOptions{Level: t.logLevel}))
+		opts = append(opts, libcni.WithEventHook(libcni.NewSlogHook(logger)))
+	}
+	return libcni.NewCNIConfigWithOptions(path, nil, opts...)
+}
+
+// printTimings writes the table of the collected events to stderr: one
+// row per step in the order the steps happened, then the plugins' total
+// and the command's.
+func (t *tool) printTimings(cmd string, total time.Duration) {
+	var buf bytes.Buffer
+	w := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "timings of %s:\n", cmd)
+	fmt.Fprintln(w, "  STEP\tWHAT\tEXIT\tSTDIN\tSTDOUT\tDURATION\tERROR")
+	var plugins time.Duration
+	for _, ev := range t.events {
+		what, exit, stdin, stdout := "", "", "", ""
+		step := ev.Kind.String()
+		switch ev.Kind {
+		case libcni.EventPluginRun:
+			plugins += ev.Duration
+			step = ev.Command
+			what = fmt.Sprintf("plugins[%d] %s", ev.PluginIndex, ev.PluginType)
+			if ev.PluginIndex < 0 {
+				what = ev.PluginType
+			}
+			exit = strconv.Itoa(ev.ExitCode)
+			if ev.Signal != "" {
+				exit = ev.Signal
+			}
+			stdin, stdout = byteCount(ev.StdinBytes), byteCount(ev.StdoutBytes)
+		case libcni.EventLockWait:
+			step, what = "lock", ev.Lock.String()
+		default:
+			what = filepath.Base(ev.CacheFile)
+		}
+		errText := ""
+		if ev.Err != nil {
+			errText = "failed"
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", step, what, exit, stdin, stdout, roundDuration(ev.Duration), errText)
+	}
+	fmt.Fprintf(w, "  plugins\t\t\t\t\t%s\t\n", roundDuration(plugins))
+	fmt.Fprintf(w, "  total\t\t\t\t\t%s\t\n", roundDuration(total))
+	_ = w.Flush()
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if line != "" {
+			fmt.Fprintln(t.stderr, strings.TrimRight(line, " \n"))
+		}
+	}
+}
+
+func byteCount(n int) string {
+	if n < 0 {
+		return "?"
+	}
+	return strconv.Itoa(n)
+}
+
+// roundDuration keeps three significant digits or so.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond / 10)
 }
 
 // loadNet loads network name from NETCONFPATH.

@@ -330,3 +330,65 @@ func TestIfNameFlagAndEnv(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "flag -i needs an interface name")
 }
+
+func TestTimingsTable(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, true)
+	f.write(t, "10-test.conflist", noopList)
+	code, stdout, stderr := f.run(t, nil, "--timings", "--json", "add", "testnet", "/var/run/netns/t")
+	require.Equal(t, exitOK, code, stderr)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out), "stdout holds only the JSON: %s", stdout)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	require.Len(t, lines, 9, stderr)
+	assert.Equal(t, "timings of add:", lines[0])
+	assert.Regexp(t, `^  STEP\s+WHAT\s+EXIT\s+STDIN\s+STDOUT\s+DURATION\s+ERROR$`, lines[1])
+	assert.Regexp(t, `^  lock\s+network\s+\S+$`, lines[2])
+	assert.Regexp(t, `^  lock\s+container\s+\S+$`, lines[3])
+	assert.Regexp(t, `^  ADD\s+plugins\[0\] noop\s+0\s+\d+\s+\d+\s+\S+s$`, lines[4])
+	assert.Regexp(t, `^  ADD\s+plugins\[1\] noop\s+0\s+\d+\s+\d+\s+\S+s$`, lines[5])
+	assert.Regexp(t, `^  cache-write\s+testnet-cnitool-[0-9a-f]+-eth0\s+\S+s$`, lines[6])
+	assert.Regexp(t, `^  plugins\s+\S+s$`, lines[7])
+	assert.Regexp(t, `^  total\s+\S+s$`, lines[8])
+
+	// A failing plugin: the table still comes, and marks the failed run.
+	f.write(t, "20-fail.conflist", `{"cniVersion": "1.1.0", "name": "failnet",
+  "plugins": [{"type": "noop", "failOn": {"DEL": {"code": 11, "msg": "busy"}}}]}`)
+	code, _, stderr = f.run(t, nil, "del", "--timings", "failnet", "/var/run/netns/t")
+	assert.Equal(t, exitFailed, code)
+	assert.Regexp(t, `(?m)^  DEL\s+plugins\[0\] noop\s+1\s+\d+\s+\d+\s+\S+s\s+failed$`, stderr)
+	assert.Contains(t, stderr, "cnitool: ")
+
+	code, _, stderr = f.run(t, nil, "--timings", "list")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Regexp(t, `^timings of list:\n  STEP.*\n  plugins\s+0s\n  total\s+\S+s\n$`, stderr)
+}
+
+func TestLogLevel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, true)
+	f.write(t, "10-test.conflist", noopList)
+	f.write(t, "20-fail.conflist", `{"cniVersion": "1.1.0", "name": "failnet",
+  "plugins": [{"type": "noop"}, {"type": "noop", "failOn": {"ADD": {"code": 11, "msg": "busy, try later", "details": "pool full"}}}]}`)
+
+	code, _, stderr := f.run(t, nil, "--log-level", "debug", "add", "testnet", "/var/run/netns/l")
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	require.Len(t, lines, 5, stderr)
+	assert.Regexp(t, `^time=\S+ level=DEBUG msg="CNI lock acquired" event=lock-wait command=ADD network=testnet container_id=cnitool-\w+ duration=\S+ lock=network$`, lines[0])
+	assert.Regexp(t, `^time=\S+ level=DEBUG msg="CNI plugin ran" event=plugin-run command=ADD network=testnet container_id=cnitool-\w+ ifname=eth0 duration=\S+ plugin_type=noop plugin_index=1 plugin_path=\S+ exit_code=0 stdin_bytes=\d+ stdout_bytes=\d+$`, lines[3])
+	assert.Contains(t, lines[4], `msg="CNI cache write"`)
+
+	code, _, stderr = f.run(t, nil, "--log-level=warn", "add", "failnet", "/var/run/netns/l")
+	require.Equal(t, exitFailed, code)
+	lines = strings.Split(strings.TrimSpace(stderr), "\n")
+	require.Len(t, lines, 2, "one record and the error line: %s", stderr)
+	assert.Regexp(t, `^time=\S+ level=ERROR msg="CNI plugin failed" .* plugin_index=1 .* exit_code=1 .* error=".*busy, try later.*" plugin_error.code=11 plugin_error.msg="busy, try later" plugin_error.details="pool full"$`, lines[0])
+	assert.True(t, strings.HasPrefix(lines[1], "cnitool: "), lines[1])
+
+	for _, args := range [][]string{{"--log-level", "loud", "list"}, {"list", "--log-level"}} {
+		code, _, stderr = f.run(t, nil, args...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Contains(t, stderr, "--log-level", "%v", args)
+	}
+}

@@ -12,9 +12,15 @@
 //	cnitool [--json] version <plugin>
 //	cnitool [--json] list
 //
-// Flags may stand anywhere on the line: --json (see Output) and, as in the
+// Flags may stand anywhere on the line: --json (see Output); as in the
 // reference cnitool, -i/--ifname <name> (also --ifname=<name>), the
-// interface name, which takes precedence over CNI_IFNAME.
+// interface name, which takes precedence over CNI_IFNAME; --timings, which
+// prints a table of every plugin run, lock wait and cache access with its
+// duration on stderr after the command; and --log-level <level> (debug,
+// info, warn or error; also --log-level=<level>), which logs the same steps
+// as structured records (log/slog text format) on stderr: every step at
+// debug, failures at warn or error, with the plugin's CNI error code, msg
+// and details.
 //
 // Environment:
 //
