@@ -240,8 +240,7 @@ func (d *Dispatcher) readArgs() (string, *CmdArgs, *types.Error) {
 			fmt.Sprintf("required env variables [%s] missing", strings.Join(missing, ",")), "")
 	}
 	if !knownVerb(cmd) {
-		return cmd, nil, types.NewError(types.ErrInvalidEnvironmentVariables, fmt.Sprintf("unknown CNI_COMMAND: %v", cmd),
-			"known commands are ADD, CHECK, DEL, STATUS, GC and VERSION")
+		return cmd, nil, types.NewError(types.ErrInvalidEnvironmentVariables, fmt.Sprintf("unknown CNI_COMMAND: %v", cmd), "")
 	}
 	args := &CmdArgs{
 		ContainerID:   vals[0],
@@ -367,8 +366,7 @@ func checkVersion(cmd, confVersion string, versionInfo version.PluginInfo) *type
 			return types.NewError(types.ErrDecodingFailure, err.Error(), "")
 		}
 		if !ok {
-			return types.NewError(types.ErrIncompatibleCNIVersion, "config version does not allow "+cmd,
-				fmt.Sprintf("config is %q, %s needs %s or later", confVersion, cmd, minV))
+			return types.NewError(types.ErrIncompatibleCNIVersion, "config version does not allow "+cmd, "")
 		}
 		served := false
 		for _, pv := range versionInfo.SupportedVersions() {
@@ -382,8 +380,7 @@ func checkVersion(cmd, confVersion string, versionInfo version.PluginInfo) *type
 			}
 		}
 		if !served {
-			return types.NewError(types.ErrIncompatibleCNIVersion, "plugin version does not allow "+cmd,
-				fmt.Sprintf("plugin supports %q", versionInfo.SupportedVersions()))
+			return types.NewError(types.ErrIncompatibleCNIVersion, "plugin version does not allow "+cmd, "")
 		}
 	}
 	var rec version.Reconciler

@@ -396,3 +396,41 @@ func TestMainPrintsErrorObject(t *testing.T) {
 	assert.Equal(t, 0, d.Main(skel.CNIFuncs{}, version.All, ""))
 	assert.Empty(t, out.String())
 }
+
+// TestRefusalsAreTheReferencesErrors: the *types.Error values skel returns
+// for a refused invocation have the reference library's exact Code, Msg and
+// Details (plugin authors' tests compare them whole).
+func TestRefusalsAreTheReferencesErrors(t *testing.T) {
+	t.Parallel()
+	conf := func(v string) string { return `{"cniVersion":"` + v + `","name":"n","type":"t"}` }
+	for _, tc := range []struct {
+		name  string
+		cmd   string
+		stdin string
+		vi    version.PluginInfo
+		want  *types.Error
+	}{
+		{"unknown command", "NOPE", conf("1.1.0"), version.All,
+			&types.Error{Code: types.ErrInvalidEnvironmentVariables, Msg: "unknown CNI_COMMAND: NOPE"}},
+		{"CHECK on 0.3.0", "CHECK", conf("0.3.0"), version.All,
+			&types.Error{Code: types.ErrIncompatibleCNIVersion, Msg: "config version does not allow CHECK"}},
+		{"CHECK beyond the plugin", "CHECK", conf("1.1.0"), version.PluginSupports("0.4.0"),
+			&types.Error{Code: types.ErrIncompatibleCNIVersion, Msg: "plugin version does not allow CHECK"}},
+		{"STATUS on 1.0.0", "STATUS", conf("1.0.0"), version.All,
+			&types.Error{Code: types.ErrIncompatibleCNIVersion, Msg: "config version does not allow STATUS"}},
+		{"GC on 0.4.0", "GC", conf("0.4.0"), version.All,
+			&types.Error{Code: types.ErrIncompatibleCNIVersion, Msg: "config version does not allow GC"}},
+		{"bad interface name", "ADD", conf("1.1.0"), version.All,
+			&types.Error{Code: types.ErrInvalidEnvironmentVariables, Msg: "interface name contains / or : or whitespace characters"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := fullEnv(tc.cmd)
+			if tc.name == "bad interface name" {
+				env["CNI_IFNAME"] = "eth 0"
+			}
+			r := dispatch(env, strings.NewReader(tc.stdin), (&recorder{}).funcs(), tc.vi, "")
+			assert.Equal(t, tc.want, r.err)
+		})
+	}
+}

@@ -65,15 +65,14 @@ func ValidateInterfaceName(ifName string) *types.Error {
 		return types.NewError(types.ErrInvalidEnvironmentVariables, "interface name is empty", "")
 	case len(ifName) > maxIfNameLen:
 		return types.NewError(types.ErrInvalidEnvironmentVariables, "interface name is too long",
-			fmt.Sprintf("interface name should be less than %d characters; %q has %d bytes", maxIfNameLen+1, ifName, len(ifName)))
+			fmt.Sprintf("interface name should be less than %d characters", maxIfNameLen+1))
 	case ifName == "." || ifName == "..":
-		return types.NewError(types.ErrInvalidEnvironmentVariables, "interface name is . or ..", fmt.Sprintf("got %q", ifName))
+		return types.NewError(types.ErrInvalidEnvironmentVariables, "interface name is . or ..", "")
 	}
 	for i := 0; i < len(ifName); {
 		r, size := utf8.DecodeRuneInString(ifName[i:])
 		if r == '/' || r == ':' || unicode.IsSpace(r) {
-			return types.NewError(types.ErrInvalidEnvironmentVariables, "interface name contains / or : or whitespace characters",
-				fmt.Sprintf("%q has %q at byte %d", ifName, r, i))
+			return types.NewError(types.ErrInvalidEnvironmentVariables, "interface name contains / or : or whitespace characters", "")
 		}
 		i += size
 	}
