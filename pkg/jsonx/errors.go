@@ -27,9 +27,11 @@ type SyntaxError struct {
 	Msg string
 }
 
-// Error implements error.
+// Error returns Msg, encoding/json's text for the same problem, followed
+// by the offset: "invalid character 'a' looking for beginning of value
+// (offset 0)".
 func (e *SyntaxError) Error() string {
-	return "invalid JSON at offset " + strconv.FormatInt(e.Offset, 10) + ": " + e.Msg
+	return e.Msg + " (offset " + strconv.FormatInt(e.Offset, 10) + ")"
 }
 
 // TypeError reports a well-formed JSON value whose kind does not fit the
@@ -44,9 +46,10 @@ type TypeError struct {
 	Type string
 }
 
-// Error implements error.
+// Error starts like encoding/json's text for the same problem ("json:
+// cannot unmarshal ...") and ends with the offset.
 func (e *TypeError) Error() string {
-	return fmt.Sprintf("cannot unmarshal %s into Go value of type %s (offset %d)", e.Value, e.Type, e.Offset)
+	return fmt.Sprintf("json: cannot unmarshal %s into Go value of type %s (offset %d)", e.Value, e.Type, e.Offset)
 }
 
 // FieldError places an error raised while decoding a value at the path of
@@ -58,9 +61,11 @@ type FieldError struct {
 	Err error
 }
 
-// Error implements error.
+// Error returns the underlying error's text followed by the path, so the
+// text starts as encoding/json's does: `json: cannot unmarshal ... (offset
+// 12) in field "address"`.
 func (e *FieldError) Error() string {
-	return "field " + strconv.Quote(e.Path) + ": " + e.Err.Error()
+	return e.Err.Error() + " in field " + strconv.Quote(e.Path)
 }
 
 // Unwrap returns the underlying error.

@@ -244,7 +244,7 @@ func TestErrorPaths(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "ips[1].address", fe.Path)
 	assert.ErrorIs(t, err, base)
-	assert.Equal(t, `field "ips[1].address": boom`, err.Error())
+	assert.Equal(t, `boom in field "ips[1].address"`, err.Error(), "the underlying text first, the path after")
 	assert.NoError(t, jsonx.InField(nil, "x"))
 	assert.NoError(t, jsonx.InIndex(nil, 0))
 }

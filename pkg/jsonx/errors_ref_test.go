@@ -1,0 +1,34 @@
+package jsonx
+
+import (
+	"encoding/json"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestErrorTextsStartLikeEncodingJSON: cnirt's decoders replace
+// encoding/json, so their error texts begin with encoding/json's for the
+// same input (callers match on them) and add the offset after it.
+func TestErrorTextsStartLikeEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{`adfadsfasdfasfdsafaf`, `{{{`, `{"a":}`, `[1,2`, ``} {
+		var v any
+		ref := json.Unmarshal([]byte(in), &v)
+		require.Error(t, ref)
+		var d Decoder
+		d.Reset([]byte(in))
+		err := d.Skip()
+		if err == nil {
+			err = d.End()
+		}
+		require.Error(t, err, "input %q", in)
+		assert.Contains(t, err.Error(), ref.Error(), "input %q", in)
+		assert.Regexp(t, `^`+regexp.QuoteMeta(ref.Error())+` \(offset \d+\)$`, err.Error())
+	}
+	te := &TypeError{Offset: 12, Value: "number 5", Type: "string"}
+	assert.Equal(t, "json: cannot unmarshal number 5 into Go value of type string (offset 12)", te.Error())
+	assert.Equal(t, `json: cannot unmarshal number 5 into Go value of type string (offset 12) in field "address"`, InField(te, "address").Error())
+}
