@@ -14,10 +14,11 @@
 //     stderr text kept for error messages is capped at 64 KiB;
 //   - a plugin binary that is still being written ("text file busy") is
 //     started again a few times with a short backoff;
-//   - every failure is a [*PluginError] naming the plugin and the command,
-//     wrapping either the plugin's own [*types.Error], an [*ExitError]
-//     (exit status, signal, stderr), an [*OutputLimitError] or the context's
-//     error, so errors.As and errors.Is reach the cause.
+//   - failures are returned as the reference returns them: the plugin's own
+//     [*types.Error], or an [*ExitError] (exit status, signal, stderr, the
+//     context's error when it was killed) or [*OutputLimitError] whose text
+//     is the reference's; errors.As and errors.Is reach the cause. Naming
+//     the plugin and the operation is the caller's business (libcni does).
 //
 // Plugin names are looked up only in absolute directories, and CNI_ARGS
 // content that could smuggle extra keys to the plugin is refused before

@@ -6,39 +6,6 @@ import (
 	"strings"
 )
 
-// PluginError is the error returned when running a plugin fails. It names
-// the plugin executable and the CNI command (ADD, DEL, CHECK, STATUS, GC,
-// VERSION) and wraps the reason:
-//
-//   - a [*types.Error] when the plugin printed a CNI error object on stdout;
-//   - an [*ExitError] when it failed without a usable error object;
-//   - an [*OutputLimitError] when its stdout exceeded the limit;
-//   - the context's error (errors.Is(err, context.DeadlineExceeded) or
-//     context.Canceled) when the run was aborted;
-//   - an [*ArgsError] when the arguments were refused before the run;
-//   - a decoding error when the plugin succeeded but its result could not
-//     be parsed.
-type PluginError struct {
-	// Plugin is the path of the plugin executable as it was given.
-	Plugin string
-	// Command is the value of CNI_COMMAND for the run, or "" if unknown.
-	Command string
-	// Err is the reason of the failure; it is never nil.
-	Err error
-}
-
-// Error returns the reason prefixed with the plugin path and the command.
-func (e *PluginError) Error() string {
-	cmd := e.Command
-	if cmd == "" {
-		cmd = "unknown command"
-	}
-	return fmt.Sprintf("plugin %q failed (%s): %v", e.Plugin, cmd, e.Err)
-}
-
-// Unwrap returns the reason of the failure.
-func (e *PluginError) Unwrap() error { return e.Err }
-
 // ExitError describes a plugin process that ended unsuccessfully without
 // printing a CNI error object on stdout (no output, or output that is not a
 // JSON error object).
@@ -61,6 +28,10 @@ type ExitError struct {
 	Stderr []byte
 	// Err is the underlying error from the operating system.
 	Err error
+	// Context is the context's error (context.DeadlineExceeded or
+	// context.Canceled, with its cause) when the plugin was killed because
+	// the context ended; nil otherwise.
+	Context error
 }
 
 // Error describes the failure with the reference library's texts:
@@ -81,11 +52,21 @@ func (e *ExitError) Error() string {
 	default:
 		fmt.Fprintf(&b, "netplugin failed with no error message: %s", e.Status)
 	}
+	if e.Context != nil {
+		fmt.Fprintf(&b, "; plugin killed: %v", e.Context)
+	}
 	return b.String()
 }
 
-// Unwrap returns the underlying operating system error.
-func (e *ExitError) Unwrap() error { return e.Err }
+// Unwrap returns the underlying operating system error and, when the
+// plugin was killed because the context ended, the context's error, so
+// errors.Is(err, context.DeadlineExceeded) reports it.
+func (e *ExitError) Unwrap() []error {
+	if e.Context != nil {
+		return []error{e.Err, e.Context}
+	}
+	return []error{e.Err}
+}
 
 // OutputLimitError reports a plugin whose standard output grew beyond the
 // configured limit. The plugin's process group was killed.

@@ -54,22 +54,18 @@ func (busyPlugin) FindInPath(plugin string, paths []string) (string, error) {
 	return invoke.FindInPath(plugin, paths)
 }
 
-func ExamplePluginError() {
+// The plugin's own error object comes back as the *types.Error it printed.
+func ExampleExecPluginWithResult_pluginError() {
 	conf := []byte(`{"cniVersion":"1.1.0","name":"net","type":"host-local"}`)
 	_, err := invoke.ExecPluginWithResult(context.Background(), "/opt/cni/bin/host-local", conf,
 		&invoke.Args{Command: "ADD", ContainerID: "c1", IfName: "eth0"}, &busyPlugin{})
 
 	fmt.Println(err)
-	var pe *invoke.PluginError
-	if errors.As(err, &pe) {
-		fmt.Println(pe.Command, filepath.Base(pe.Plugin))
-	}
 	var ce *types.Error
 	if errors.As(err, &ce) && ce.Code == types.ErrTryAgainLater {
 		fmt.Println("try again:", ce.Msg)
 	}
 	// Output:
-	// plugin "/opt/cni/bin/host-local" failed (ADD): address pool locked; retry later
-	// ADD host-local
+	// address pool locked; retry later
 	// try again: address pool locked
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 
 	"github.com/cnirt/cni/types"
@@ -46,62 +45,47 @@ func newDefaultExec() Exec {
 // nil args means the plugin inherits this process's environment.
 //
 // args is validated first ([ValidateArgs]); nothing runs if it is refused
-// or ctx is already done. Every error is a [*PluginError].
+// or ctx is already done. Errors are returned as the reference library
+// returns them, unwrapped: the plugin's own [*types.Error] when it printed
+// one, otherwise what the Exec returned (for [RawExec] an [*ExitError],
+// an [*OutputLimitError] or a start failure), an [*ArgsError], or the
+// result decoding error. Callers add the plugin and the command; libcni's
+// PluginError does.
 func ExecPluginWithResult(ctx context.Context, pluginPath string, netconf []byte, args CNIArgs, exec Exec) (types.Result, error) {
-	stdout, command, err := run(ctx, pluginPath, netconf, args, exec)
+	stdout, err := run(ctx, pluginPath, netconf, args, exec)
 	if err != nil {
 		return nil, err
 	}
-	res, err := decodeResult(netconf, stdout)
-	if err != nil {
-		return nil, &PluginError{Plugin: pluginPath, Command: command, Err: err}
-	}
-	return res, nil
+	return decodeResult(netconf, stdout)
 }
 
 // ExecPluginWithoutResult runs the plugin with args for a command that has
 // no result (DEL, CHECK, STATUS, GC) and discards what it prints on
 // success. Arguments and errors are as for [ExecPluginWithResult].
 func ExecPluginWithoutResult(ctx context.Context, pluginPath string, netconf []byte, args CNIArgs, exec Exec) error {
-	_, _, err := run(ctx, pluginPath, netconf, args, exec)
+	_, err := run(ctx, pluginPath, netconf, args, exec)
 	return err
 }
 
-// run validates, builds the environment and runs the plugin. Errors that
-// are not already *PluginError are wrapped into one.
-func run(ctx context.Context, pluginPath string, stdin []byte, args CNIArgs, exec Exec) ([]byte, string, error) {
+// run validates, builds the environment and runs the plugin.
+func run(ctx context.Context, pluginPath string, stdin []byte, args CNIArgs, exec Exec) ([]byte, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if exec == nil {
 		exec = newDefaultExec()
 	}
+	if err := ValidateArgs(args); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, notStarted(contextError(ctx))
+	}
 	var environ []string
 	if args != nil {
 		environ = args.AsEnv()
 	}
-	command := envValue(environ, "CNI_COMMAND")
-	if a, ok := args.(*Args); ok && a != nil {
-		command = a.Command
-	}
-	wrap := func(err error) error {
-		var pe *PluginError
-		if errors.As(err, &pe) {
-			return err
-		}
-		return &PluginError{Plugin: pluginPath, Command: command, Err: err}
-	}
-	if err := ValidateArgs(args); err != nil {
-		return nil, command, wrap(err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, command, wrap(fmt.Errorf("plugin not started: %w", contextError(ctx)))
-	}
-	out, err := exec.ExecPlugin(ctx, pluginPath, stdin, environ)
-	if err != nil {
-		return nil, command, wrap(err)
-	}
-	return out, command, nil
+	return exec.ExecPlugin(ctx, pluginPath, stdin, environ)
 }
 
 // decodeResult turns a plugin's stdout into a Result. A result without a
@@ -134,21 +118,18 @@ func GetVersionInfo(ctx context.Context, pluginPath string, exec Exec) (version.
 		CNIVersion string `json:"cniVersion"`
 	}{version.Current()})
 	if err != nil {
-		return nil, &PluginError{Plugin: pluginPath, Command: args.Command, Err: err}
+		return nil, err
 	}
-	out, _, err := run(ctx, pluginPath, stdin, args, exec)
+	out, err := run(ctx, pluginPath, stdin, args, exec)
 	if err != nil {
+		// As the reference: the text decides, whatever the error's type.
 		var te *types.Error
-		if errors.As(err, &te) && (te.Msg == unknownVersionCommand || te.Error() == unknownVersionCommand) {
+		if err.Error() == unknownVersionCommand || (errors.As(err, &te) && te.Msg == unknownVersionCommand) {
 			return version.PluginSupports("0.1.0"), nil
 		}
 		return nil, err
 	}
-	info, err := exec.Decode(out)
-	if err != nil {
-		return nil, &PluginError{Plugin: pluginPath, Command: args.Command, Err: err}
-	}
-	return info, nil
+	return exec.Decode(out)
 }
 
 // unknownVersionCommand is what plugins that predate the VERSION command

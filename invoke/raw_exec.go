@@ -76,8 +76,14 @@ type runEvent struct {
 // ctx.Err(). If the plugin exits while a descendant still holds its stdout
 // or stderr, the call stops waiting for them after a short grace period.
 // A start failing with "text file busy" is retried a few times with a
-// fresh process. Errors are *PluginError values; see there for the
-// possible causes.
+// fresh process.
+//
+// As with the reference library, a plugin that printed a CNI error object
+// fails with that *types.Error itself. Otherwise the error is an
+// *ExitError (exit status, signal, stderr; killed because ctx ended), an
+// *OutputLimitError, or, when the plugin could not be started, an error
+// whose text starts with the reference's "netplugin failed with no error
+// message: ". When ctx ended, errors.Is(err, ctx.Err()) reports true.
 //
 // When ctx carries a valid OpenTelemetry span context, the plugin's
 // environment gets it in W3C trace-context format, as the reference library
@@ -94,11 +100,8 @@ func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData [
 		cfg = *e
 	}
 	command := envValue(environ, "CNI_COMMAND")
-	fail := func(err error) error {
-		return &PluginError{Plugin: pluginPath, Command: command, Err: err}
-	}
 	if err := ctx.Err(); err != nil {
-		return nil, fail(fmt.Errorf("plugin not started: %w", contextError(ctx)))
+		return nil, notStarted(contextError(ctx))
 	}
 	environ = withTraceContext(ctx, environ)
 	limit := cfg.MaxOutputBytes
@@ -119,13 +122,13 @@ func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData [
 			if !started {
 				err = fmt.Errorf("netplugin failed with no error message: %w", err)
 			}
-			return nil, fail(err)
+			return nil, err
 		}
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fail(fmt.Errorf("plugin not started (%v): %w", err, contextError(ctx)))
+			return nil, notStarted(fmt.Errorf("%v; %w", err, contextError(ctx)))
 		case <-t.C:
 		}
 		backoff *= 2
@@ -170,7 +173,12 @@ func (e *RawExec) runOnce(ctx context.Context, pluginPath, command string, attem
 			out = []byte{}
 		}
 	case ctx.Err() != nil:
-		err = fmt.Errorf("plugin killed: %w%s", contextError(ctx), stderrSuffix(stderr.Bytes()))
+		err = failureFromOutput(c.ProcessState, waitErr, stdout.buf, stderr.Bytes())
+		if ee, ok := err.(*ExitError); ok {
+			ee.Context = contextError(ctx)
+		} else {
+			err = fmt.Errorf("%w; plugin killed: %w", err, contextError(ctx))
+		}
 	default:
 		err = failureFromOutput(c.ProcessState, waitErr, stdout.buf, stderr.Bytes())
 	}
@@ -239,11 +247,11 @@ func contextError(ctx context.Context) error {
 	return err
 }
 
-func stderrSuffix(stderr []byte) string {
-	if len(stderr) == 0 {
-		return ""
-	}
-	return fmt.Sprintf("; stderr: %q", stderr)
+// notStarted is the error of a plugin that was not started because the
+// context ended; its text starts as the reference's does for a plugin that
+// failed without output.
+func notStarted(ctxErr error) error {
+	return fmt.Errorf("netplugin failed with no error message: plugin not started: %w", ctxErr)
 }
 
 // FindInPath looks plugin up in paths; see the package-level [FindInPath].

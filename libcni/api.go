@@ -108,9 +108,9 @@ func singleChain(net *PluginConfig) *chain {
 	return &chain{name: net.Network.Name, cniVersion: net.Network.CNIVersion, plugins: []*PluginConfig{net}, bytes: net.Bytes, single: true}
 }
 
-func (ch *chain) pluginErr(i int, verb string, err error) error {
+func (ch *chain) pluginErr(i int, verb, path string, err error) error {
 	p := ch.plugins[i]
-	pe := &PluginError{Network: ch.name, Plugin: p.Network.Type, Index: i, Verb: verb, Err: err}
+	pe := &PluginError{Network: ch.name, Plugin: p.Network.Type, Index: i, Verb: verb, Path: path, Err: err}
 	if !ch.single {
 		// A plugin object of a list rarely has a name of its own; a
 		// single plugin's name is the network's, already in the text.
@@ -151,7 +151,7 @@ func (c *CNIConfig) run(ctx context.Context, ch *chain, i int, command, verb str
 		}
 	}
 	if err != nil {
-		err = ch.pluginErr(i, verb, err)
+		err = ch.pluginErr(i, verb, path, err)
 		res = nil
 	}
 	if obs != nil {
@@ -184,7 +184,7 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 		}
 		result = res
 		if encoded, err = json.Marshal(res); err != nil {
-			return nil, ch.pluginErr(i, verbAdd, fmt.Errorf("encoding the result: %w", err))
+			return nil, ch.pluginErr(i, verbAdd, "", fmt.Errorf("encoding the result: %w", err))
 		}
 	}
 	start := c.stepStart()
@@ -294,10 +294,10 @@ func (c *CNIConfig) withAttachmentLock(ctx context.Context, command string, ch *
 func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) (types.Result, error) {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
-		return nil, err
+		return nil, asFirstPluginFailure(list, err)
 	}
 	if err := c.checkRuntime(list.Name, rt); err != nil {
-		return nil, err
+		return nil, asFirstPluginFailure(list, err)
 	}
 	ch := listChain(list)
 	var result types.Result
@@ -345,6 +345,23 @@ func (c *CNIConfig) DelNetworkList(ctx context.Context, list *NetworkConfigList,
 	}
 	ch := listChain(list)
 	return c.withAttachmentLock(ctx, "DEL", ch, rt, true, func() error { return c.del(ctx, ch, rt) })
+}
+
+// asFirstPluginFailure presents a refused identifier of an ADD on a list as
+// the reference library does: as a failure of the first plugin, whose
+// reason (errors.Unwrap) is pkg/utils' *types.Error.
+func asFirstPluginFailure(list *NetworkConfigList, err error) error {
+	var irc *InvalidRuntimeConfError
+	var te *types.Error
+	if !errors.As(err, &irc) || !errors.As(irc.Err, &te) || len(list.Plugins) == 0 {
+		return err
+	}
+	switch irc.Field {
+	case "containerID", "network name", "ifName":
+		p := list.Plugins[0]
+		irc.Plugin, irc.Name, irc.Verb = p.Network.Type, p.Network.Name, verbAdd
+	}
+	return err
 }
 
 // AddNetwork is AddNetworkList for a single plugin configuration, whose own
@@ -412,7 +429,7 @@ func (c *CNIConfig) GetNetworkListCachedResult(list *NetworkConfigList, rt *Runt
 // GetNetworkCachedResult is GetNetworkListCachedResult for a single plugin
 // configuration.
 func (c *CNIConfig) GetNetworkCachedResult(net *PluginConfig, rt *RuntimeConf) (types.Result, error) {
-	if err := checkPlugin(net); err != nil {
+	if err := checkDecoded(net); err != nil {
 		return nil, err
 	}
 	if err := c.checkCacheKey(net.Network.Name, rt); err != nil {
@@ -438,7 +455,7 @@ func (c *CNIConfig) GetNetworkListCachedConfig(list *NetworkConfigList, rt *Runt
 // GetNetworkCachedConfig is GetNetworkListCachedConfig for a single plugin
 // configuration.
 func (c *CNIConfig) GetNetworkCachedConfig(net *PluginConfig, rt *RuntimeConf) ([]byte, *RuntimeConf, error) {
-	if err := checkPlugin(net); err != nil {
+	if err := checkDecoded(net); err != nil {
 		return nil, nil, err
 	}
 	if err := c.checkCacheKey(net.Network.Name, rt); err != nil {
@@ -447,8 +464,36 @@ func (c *CNIConfig) GetNetworkCachedConfig(net *PluginConfig, rt *RuntimeConf) (
 	return c.readCachedConfig(net.Network.Name, rt)
 }
 
-// checkCacheKey validates the names a cache file path is built from.
+// CacheKeyError reports a cache lookup whose network name, container ID or
+// interface name is empty; its text is the reference library's.
+type CacheKeyError struct {
+	Network, ContainerID, IfName string
+}
+
+// Error returns `cache file path requires network name (...), container ID
+// (...), and interface name (...)`.
+func (e *CacheKeyError) Error() string {
+	return fmt.Sprintf("cache file path requires network name (%q), container ID (%q), and interface name (%q)", e.Network, e.ContainerID, e.IfName)
+}
+
+// checkDecoded refuses a plugin configuration that is nil or was not
+// decoded; the cache getters need nothing more of it than its name.
+func checkDecoded(net *PluginConfig) error {
+	switch {
+	case net == nil:
+		return errors.New("plugin configuration is nil")
+	case net.Network == nil:
+		return errors.New("plugin configuration has no decoded Network")
+	}
+	return nil
+}
+
+// checkCacheKey validates the names a cache file path is built from. An
+// empty one is reported first, with the reference's text.
 func (c *CNIConfig) checkCacheKey(network string, rt *RuntimeConf) error {
+	if rt != nil && (network == "" || rt.ContainerID == "" || rt.IfName == "") {
+		return &CacheKeyError{Network: network, ContainerID: rt.ContainerID, IfName: rt.IfName}
+	}
 	if err := utils.ValidateNetworkName(network); err != nil {
 		return &InvalidRuntimeConfError{Network: network, Field: "network name", Err: err}
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/types"
 	types100 "github.com/cnirt/cni/types/100"
@@ -413,11 +412,12 @@ func TestPluginErrors(t *testing.T) {
 	list := mustList(t, listConf("1.0.0", "a", "b", "c"))
 	_, err := c.AddNetworkList(context.Background(), list, testRT())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `network "testnet" plugins[1]: plugin type="b" failed (add): `)
+	assert.True(t, strings.HasPrefix(err.Error(), `plugin type="b" failed (add): `), "the reference's text first: %v", err)
+	assert.Contains(t, err.Error(), `(network "testnet" plugins[1], /opt/cni/bin/b)`)
 	assert.Contains(t, err.Error(), "try later")
 	var pe *libcni.PluginError
 	require.ErrorAs(t, err, &pe)
-	assert.Equal(t, libcni.PluginError{Network: "testnet", Plugin: "b", Index: 1, Verb: "add", Err: pe.Err}, *pe)
+	assert.Equal(t, libcni.PluginError{Network: "testnet", Plugin: "b", Index: 1, Verb: "add", Path: "/opt/cni/bin/b", Err: pe.Err}, *pe)
 	var te *types.Error
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, types.ErrTryAgainLater, te.Code)
@@ -429,7 +429,8 @@ func TestPluginErrors(t *testing.T) {
 	delete(fe.errs, "b/ADD")
 	_, err = c.AddNetworkList(context.Background(), list, testRT())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `plugins[2]: plugin type="c" failed (add): failed to find plugin "c" in path`)
+	assert.Contains(t, err.Error(), `plugin type="c" failed (add): failed to find plugin "c" in path`)
+	assert.Contains(t, err.Error(), `(network "testnet" plugins[2])`)
 	assert.ErrorIs(t, err, os.ErrNotExist)
 
 	fe.errs["a/CHECK"] = pluginErr(types.ErrInvalidNetworkConfig, "bad")
@@ -444,23 +445,16 @@ func TestPluginErrors(t *testing.T) {
 
 func TestPluginErrorWithName(t *testing.T) {
 	t.Parallel()
+	// The reference's text first, cnirt's context after it.
 	e := &libcni.PluginError{Network: "n", Plugin: "bridge", Name: "br", Index: 0, Verb: "add", Err: errors.New("boom")}
-	assert.Equal(t, `network "n" plugins[0]: plugin type="bridge" name="br" failed (add): boom`, e.Error())
+	assert.Equal(t, `plugin type="bridge" name="br" failed (add): boom (network "n" plugins[0])`, e.Error())
 	e = &libcni.PluginError{Network: "n", Plugin: "bridge", Index: 3, Verb: "gc", Err: errors.New("boom")}
-	assert.Equal(t, `network "n" plugins[3]: failed to GC plugin bridge: boom`, e.Error())
+	assert.Equal(t, `failed to GC plugin bridge: boom (network "n" plugins[3])`, e.Error())
 
-	// The run's own error names the executable and verb already; the
-	// message says them once and keeps the plugin's error reachable.
 	cniErr := types.NewError(types.ErrTryAgainLater, "busy", "retry")
-	run := &invoke.PluginError{Plugin: "/opt/cni/bin/bridge", Command: "ADD", Err: cniErr}
-	e = &libcni.PluginError{Network: "n", Plugin: "bridge", Index: 1, Verb: "add", Err: run}
-	assert.Equal(t, `network "n" plugins[1]: plugin type="bridge" failed (add): busy; retry [/opt/cni/bin/bridge]`, e.Error())
-	var got *types.Error
-	require.ErrorAs(t, e, &got)
-	assert.Same(t, cniErr, got)
-	var gotRun *invoke.PluginError
-	require.ErrorAs(t, e, &gotRun)
-	assert.Equal(t, "ADD", gotRun.Command)
+	e = &libcni.PluginError{Network: "n", Plugin: "bridge", Index: 1, Verb: "add", Path: "/opt/cni/bin/bridge", Err: cniErr}
+	assert.Equal(t, `plugin type="bridge" failed (add): busy; retry (network "n" plugins[1], /opt/cni/bin/bridge)`, e.Error())
+	assert.Same(t, cniErr, errors.Unwrap(e), "the plugin's error is the direct reason, as with the reference")
 }
 
 func TestSinglePluginOperations(t *testing.T) {

@@ -206,7 +206,8 @@ func (c *CNIConfig) cachedResult(network, cniVersion string, rt *RuntimeConf) (t
 	}
 	result, err := create.CreateFromBytes(raw)
 	if err != nil {
-		return nil, fmt.Errorf("decoding cached network %q result: %w", network, err)
+		// Unwrapped, as the reference returns it: callers name the network.
+		return nil, err
 	}
 	if cniVersion == "" || result.Version() == cniVersion {
 		return result, nil

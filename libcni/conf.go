@@ -14,8 +14,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/coreos/go-semver/semver"
-
 	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/version"
@@ -332,13 +330,22 @@ func listVersion(top map[string]json.RawMessage) (string, error) {
 	if err := json.Unmarshal(rawVersions, &entries); err != nil {
 		return "", &ConfigError{Field: "cniVersions", Err: fmt.Errorf(listErrPrefix+"%w", err)}
 	}
+	// As the reference: among the well-formed versions offered (entries
+	// and cniVersion) that are not newer than the implemented spec, the
+	// highest wins; when there is none, cniVersion stays as it is. A
+	// version this library does not know loads, and operations on it are
+	// refused later (requireKnownVersion).
 	supported := version.All.SupportedVersions()
-	offered := make([]string, 0, len(entries)+1)
-	var best *semver.Version
 	var bestStr string
 	consider := func(v string) {
-		if sv := supportedSemver(v, supported); sv != nil && (best == nil || best.LessThan(*sv)) {
-			best, bestStr = sv, v
+		newer, err := version.GreaterThan(v, version.Current())
+		if err != nil || newer {
+			return
+		}
+		if bestStr == "" {
+			bestStr = v
+		} else if gt, _ := version.GreaterThan(v, bestStr); gt {
+			bestStr = v
 		}
 	}
 	for i, raw := range entries {
@@ -351,7 +358,6 @@ func listVersion(top map[string]json.RawMessage) (string, error) {
 			return "", &ConfigError{Field: field, Err: fmt.Errorf(listErrPrefix+"invalid cniVersions entry %s at index %d: %w",
 				v, i, &UnsupportedVersionError{Versions: []string{v}, Supported: supported, Err: err})}
 		}
-		offered = append(offered, v)
 		consider(v)
 	}
 	if cniVersion != "" {
@@ -359,46 +365,20 @@ func listVersion(top map[string]json.RawMessage) (string, error) {
 			return "", &ConfigError{Field: "cniVersion", Err: fmt.Errorf(listErrPrefix+"invalid cniVersion %s: %w",
 				cniVersion, &UnsupportedVersionError{Versions: []string{cniVersion}, Supported: supported, Err: err})}
 		}
-		offered = append(offered, cniVersion)
 		consider(cniVersion)
 	}
-	if best != nil {
+	if bestStr != "" {
 		return bestStr, nil
 	}
-	if len(offered) == 0 {
-		// An empty cniVersions and no cniVersion declare nothing, like a
-		// list without either key.
-		return "", nil
-	}
-	return "", &ConfigError{Field: "cniVersions", Err: fmt.Errorf(listErrPrefix+"%w",
-		&UnsupportedVersionError{Versions: offered, Supported: supported})}
+	return cniVersion, nil
 }
 
-// supportedSemver returns v parsed when it is one of the supported versions
-// and not newer than the implemented spec, nil otherwise.
-func supportedSemver(v string, supported []string) *semver.Version {
-	if !slices.Contains(supported, v) {
-		return nil
-	}
-	sv, err := semver.NewVersion(v)
-	if err != nil {
-		return nil
-	}
-	if cur, err := semver.NewVersion(version.Current()); err == nil && cur.LessThan(*sv) {
-		return nil
-	}
-	return sv
-}
-
-// checkVersion refuses a malformed or unsupported CNI version with an
-// *UnsupportedVersionError.
+// checkVersion refuses a malformed CNI version with an
+// *UnsupportedVersionError. A well-formed version this library does not
+// know is accepted, as the reference does; operations on it are refused.
 func checkVersion(v string) error {
-	supported := version.All.SupportedVersions()
 	if _, _, _, err := version.ParseVersion(v); err != nil {
-		return &UnsupportedVersionError{Versions: []string{v}, Supported: supported, Err: err}
-	}
-	if supportedSemver(v, supported) == nil {
-		return &UnsupportedVersionError{Versions: []string{v}, Supported: supported}
+		return &UnsupportedVersionError{Versions: []string{v}, Supported: version.All.SupportedVersions(), Err: err}
 	}
 	return nil
 }

@@ -34,6 +34,11 @@ func confSupported(v string) bool {
 	return slices.Contains(version.All.SupportedVersions(), v)
 }
 
+func confMalformed(v string) bool {
+	_, _, _, err := version.ParseVersion(v)
+	return err != nil
+}
+
 // confStricterReasons lists why cnirt must refuse a document the reference
 // accepted as ref; empty when cnirt has no reason to refuse it.
 func confStricterReasons(data []byte, ref *refcni.NetworkConfigList) []string {
@@ -41,23 +46,12 @@ func confStricterReasons(data []byte, ref *refcni.NetworkConfigList) []string {
 	if !confSpecName.MatchString(ref.Name) {
 		reasons = append(reasons, "list name")
 	}
+	// A version this library does not know loads, as in the reference
+	// (operations on it are refused); only a malformed one is refused.
 	var top map[string]interface{}
 	if json.Unmarshal(data, &top) == nil {
-		var offered []string
-		if vs, ok := top["cniVersions"].([]interface{}); ok {
-			for _, v := range vs {
-				if s, ok := v.(string); ok {
-					offered = append(offered, s)
-				}
-			}
-			if s, ok := top["cniVersion"].(string); ok && s != "" {
-				offered = append(offered, s)
-			}
-			if len(offered) > 0 && !slices.ContainsFunc(offered, confSupported) {
-				reasons = append(reasons, "no supported version offered")
-			}
-		} else if s, ok := top["cniVersion"].(string); ok && s != "" && !confSupported(s) {
-			reasons = append(reasons, "list version")
+		if s, ok := top["cniVersion"].(string); ok && s != "" && confMalformed(s) {
+			reasons = append(reasons, "malformed list version")
 		}
 	}
 	for _, p := range ref.Plugins {
@@ -65,8 +59,8 @@ func confStricterReasons(data []byte, ref *refcni.NetworkConfigList) []string {
 		if n.Type == "." || n.Type == ".." || strings.ContainsAny(n.Type, "/\\\x00") {
 			reasons = append(reasons, "plugin type")
 		}
-		if n.CNIVersion != "" && !confSupported(n.CNIVersion) {
-			reasons = append(reasons, "plugin version")
+		if n.CNIVersion != "" && confMalformed(n.CNIVersion) {
+			reasons = append(reasons, "malformed plugin version")
 		}
 		if n.Name != "" && !confSpecName.MatchString(n.Name) {
 			reasons = append(reasons, "plugin name")
@@ -111,17 +105,12 @@ func confComparePlugins(t testing.TB, ours *libcni.PluginConfig, ref *refcni.Plu
 	assert.Equal(t, ref.Network.DNS.Nameservers, ours.Network.DNS.Nameservers)
 }
 
-// confCompareLists asserts both lists agree. The CNI version may differ
-// only when the reference picked one this library does not support; ours
-// must then be supported.
+// confCompareLists asserts both lists agree, the selected CNI version
+// included.
 func confCompareLists(t testing.TB, ours *libcni.NetworkConfigList, ref *refcni.NetworkConfigList) {
 	t.Helper()
 	assert.Equal(t, ref.Name, ours.Name)
-	if ref.CNIVersion == "" || confSupported(ref.CNIVersion) {
-		assert.Equal(t, ref.CNIVersion, ours.CNIVersion)
-	} else {
-		assert.True(t, confSupported(ours.CNIVersion), "ours %q, reference %q", ours.CNIVersion, ref.CNIVersion)
-	}
+	assert.Equal(t, ref.CNIVersion, ours.CNIVersion)
 	assert.Equal(t, ref.DisableCheck, ours.DisableCheck)
 	assert.Equal(t, ref.DisableGC, ours.DisableGC)
 	assert.Equal(t, ref.LoadOnlyInlinedPlugins, ours.LoadOnlyInlinedPlugins)
@@ -207,16 +196,16 @@ var confListCorpus = []struct {
 	{"name empty", `{"name":"","plugins":[{"type":"b"}]}`, "stricter", "missing network name"},
 	{"name path", `{"name":"../../etc","plugins":[{"type":"b"}]}`, "stricter", "invalid characters found in network name"},
 	{"name space", `{"name":"my net","plugins":[{"type":"b"}]}`, "stricter", "invalid characters found in network name"},
-	{"cniVersion unknown", `{"name":"n","cniVersion":"0.3.2","plugins":[{"type":"b"}]}`, "stricter", `CNI version "0.3.2" is not supported`},
-	{"cniVersion future", `{"name":"n","cniVersion":"1.2.0","plugins":[{"type":"b"}]}`, "stricter", `CNI version "1.2.0" is not supported`},
+	{"cniVersion unknown", `{"name":"n","cniVersion":"0.3.2","plugins":[{"type":"b"}]}`, "same", ""},
+	{"cniVersion future", `{"name":"n","cniVersion":"1.2.0","plugins":[{"type":"b"}]}`, "same", ""},
 	{"cniVersion malformed", `{"name":"n","cniVersion":"latest","plugins":[{"type":"b"}]}`, "stricter", "invalid cniVersion latest"},
-	{"cniVersion short", `{"name":"n","cniVersion":"1.0","plugins":[{"type":"b"}]}`, "stricter", `CNI version "1.0" is not supported`},
-	{"versions none supported", `{"name":"n","cniVersions":["2.0.0","3.0.0"],"plugins":[{"type":"b"}]}`, "stricter", `none of the CNI versions "2.0.0", "3.0.0" is supported`},
-	{"versions only unknown old", `{"name":"n","cniVersions":["0.5.0"],"plugins":[{"type":"b"}]}`, "stricter", `CNI version "0.5.0" is not supported`},
+	{"cniVersion short", `{"name":"n","cniVersion":"1.0","plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions none supported", `{"name":"n","cniVersions":["2.0.0","3.0.0"],"plugins":[{"type":"b"}]}`, "same", ""},
+	{"versions only unknown old", `{"name":"n","cniVersions":["0.5.0"],"plugins":[{"type":"b"}]}`, "same", ""},
 	{"plugin type path", `{"name":"n","plugins":[{"type":"../../bin/sh"}]}`, "stricter", `invalid 'type' "../../bin/sh"`},
 	{"plugin type backslash", `{"name":"n","plugins":[{"type":"a\\b"}]}`, "stricter", `invalid 'type'`},
 	{"plugin type dotdot", `{"name":"n","plugins":[{"type":".."}]}`, "stricter", `invalid 'type' ".."`},
-	{"plugin version unknown", `{"name":"n","plugins":[{"type":"b","cniVersion":"0.0.1"}]}`, "stricter", `CNI version "0.0.1" is not supported`},
+	{"plugin version unknown", `{"name":"n","plugins":[{"type":"b","cniVersion":"0.0.1"}]}`, "same", ""},
 	{"plugin name invalid", `{"name":"n","plugins":[{"type":"b","name":"-x"}]}`, "stricter", "invalid characters found in network name"},
 
 	{"huge number in plugin key", `{"name":"n","plugins":[{"type":"b","mtu":1e400}]}`, "lenient", ""},
@@ -284,7 +273,7 @@ func TestNetworkPluginConfFromBytesDifferential(t *testing.T) {
 		{`{"type":"b"} trailing`, false},
 		{`{"TYPE":"b"}`, false},
 		{`{"type":"b/c"}`, true},
-		{`{"type":"b","cniVersion":"0.5.0"}`, true},
+		{`{"type":"b","cniVersion":"0.5.0"}`, false}, // unknown but well-formed: loads, as in the reference
 		{`{"type":"b","cniVersion":"x"}`, true},
 		{`{"type":"b","name":"a b"}`, true},
 	}

@@ -81,8 +81,10 @@ func TestNetworkPluginConfFromBytes(t *testing.T) {
 		{name: "type dot", in: `{"type":"."}`, wantField: "type", wantErr: []string{`invalid 'type' "."`}},
 		{name: "type dotdot", in: `{"type":".."}`, wantField: "type", wantErr: []string{`invalid 'type' ".."`}},
 		{name: "type NUL", in: `{"type":"a\u0000b"}`, wantField: "type", wantErr: []string{`invalid 'type'`}},
-		{name: "unknown version", in: `{"type":"b","cniVersion":"0.5.0"}`, wantField: "cniVersion", wantErr: []string{`invalid cniVersion 0.5.0`, `"0.5.0" is not supported`, "1.1.0"}, version: true},
-		{name: "future version", in: `{"type":"b","cniVersion":"2.0.0"}`, wantField: "cniVersion", wantErr: []string{`"2.0.0" is not supported`}, version: true},
+		// Well-formed versions this library does not know load, as in the
+		// reference; operations on them are refused (see api_test.go).
+		{name: "unknown version", in: `{"type":"b","cniVersion":"0.5.0"}`, wantType: "b"},
+		{name: "future version", in: `{"type":"b","cniVersion":"2.0.0"}`, wantType: "b"},
 		{name: "malformed version", in: `{"type":"b","cniVersion":"one"}`, wantField: "cniVersion", wantErr: []string{`invalid cniVersion one`, "supported versions: 0.1.0, 0.2.0"}, version: true},
 		{name: "bad name", in: `{"type":"b","name":"a/b"}`, wantField: "name", wantErr: []string{"invalid characters found in network name", `"a/b"`}},
 	}
@@ -154,8 +156,8 @@ func TestNetworkConfFromBytes(t *testing.T) {
 		{name: "name leading dot", in: `{"name":".n","plugins":[{"type":"b"}]}`, want: want{field: "name", errs: []string{"invalid characters"}}},
 		{name: "name space", in: `{"name":"a b","plugins":[{"type":"b"}]}`, want: want{field: "name", errs: []string{"invalid characters"}}},
 		{name: "cniVersion type", in: `{"name":"n","cniVersion":1.0,"plugins":[{"type":"b"}]}`, want: want{field: "cniVersion", errs: []string{"error parsing configuration list: invalid cniVersion type float64"}}},
-		{name: "cniVersion unknown", in: `{"name":"n","cniVersion":"0.3.2","plugins":[{"type":"b"}]}`, want: want{field: "cniVersion", unsupportedVersion: true, errs: []string{`"0.3.2" is not supported`, "supported versions: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0"}}},
-		{name: "cniVersion future", in: `{"name":"n","cniVersion":"9.0.0","plugins":[{"type":"b"}]}`, want: want{field: "cniVersion", unsupportedVersion: true, errs: []string{`"9.0.0" is not supported`}}},
+		{name: "cniVersion unknown", in: `{"name":"n","cniVersion":"0.3.2","plugins":[{"type":"b"}]}`, want: want{name: "n", version: "0.3.2", types: []string{"b"}}},
+		{name: "cniVersion future", in: `{"name":"n","cniVersion":"9.0.0","plugins":[{"type":"b"}]}`, want: want{name: "n", version: "9.0.0", types: []string{"b"}}},
 		{name: "cniVersion malformed", in: `{"name":"n","cniVersion":"v1","plugins":[{"type":"b"}]}`, want: want{field: "cniVersion", unsupportedVersion: true, errs: []string{"invalid cniVersion v1", `major version part "v1"`}}},
 		{name: "disableCheck number", in: `{"name":"n","disableCheck":1,"plugins":[{"type":"b"}]}`, want: want{field: "disableCheck", errs: []string{"error parsing configuration list: invalid type float64 for disableCheck"}}},
 		{name: "disableGC bad string", in: `{"name":"n","disableGC":"Yes","plugins":[{"type":"b"}]}`, want: want{field: "disableGC", errs: []string{`error parsing configuration list: invalid value "yes" for disableGC`}}},
@@ -168,7 +170,8 @@ func TestNetworkConfFromBytes(t *testing.T) {
 		{name: "plugin null", in: `{"name":"n","plugins":[null]}`, want: want{field: "plugins[0].type", errs: []string{"failed to parse plugin config 0: error parsing configuration: missing 'type'", "null, not a JSON object"}}},
 		{name: "plugin string", in: `{"name":"n","plugins":["bridge"]}`, want: want{field: "plugins[0]", errs: []string{"failed to parse plugin config 0: error parsing configuration: json: cannot unmarshal string", "a string, not a JSON object"}}},
 		{name: "plugin bad type path", in: `{"name":"n","plugins":[{"type":"/bin/sh"}]}`, want: want{field: "plugins[0].type", errs: []string{"failed to parse plugin config 0", `invalid 'type' "/bin/sh"`}}},
-		{name: "plugin bad version", in: `{"name":"n","plugins":[{"type":"b"},{"type":"c","cniVersion":"0.9.0"}]}`, want: want{field: "plugins[1].cniVersion", unsupportedVersion: true, errs: []string{"failed to parse plugin config 1", `"0.9.0" is not supported`}}},
+		{name: "plugin unknown version", in: `{"name":"n","plugins":[{"type":"b"},{"type":"c","cniVersion":"0.9.0"}]}`, want: want{name: "n", types: []string{"b", "c"}}},
+		{name: "plugin bad version", in: `{"name":"n","plugins":[{"type":"b"},{"type":"c","cniVersion":"x.9"}]}`, want: want{field: "plugins[1].cniVersion", unsupportedVersion: true, errs: []string{"failed to parse plugin config 1", `invalid cniVersion x.9`}}},
 		{name: "plugin bad capabilities", in: `{"name":"n","plugins":[{"type":"b","capabilities":[]}]}`, want: want{field: "plugins[0]", errs: []string{"failed to parse plugin config 0: error parsing configuration: json: cannot unmarshal array"}}},
 	}
 	for _, tc := range tests {
@@ -215,17 +218,17 @@ func TestNetworkConfFromBytesVersionSelection(t *testing.T) {
 		{name: "highest listed", versions: `["0.3.1","1.0.0","0.4.0"]`, want: "1.0.0"},
 		{name: "order does not matter", versions: `["1.1.0","0.4.0"]`, want: "1.1.0"},
 		{name: "future versions skipped", versions: `["1.0.0","1.2.0","2.0.0"]`, want: "1.0.0"},
-		{name: "unknown older versions skipped", versions: `["0.4.0","0.5.0"]`, want: "0.4.0"},
-		{name: "short forms skipped", versions: `["0.4.0","1.1"]`, want: "0.4.0"},
+		// As the reference: the highest version not newer than the
+		// implemented spec, known or not.
+		{name: "unknown older versions count", versions: `["0.4.0","0.5.0"]`, want: "0.5.0"},
+		{name: "short forms count", versions: `["0.4.0","1.1"]`, want: "1.1"},
 		{name: "cniVersion merged and higher", cniVersion: `"1.1.0"`, versions: `["0.4.0","1.0.0"]`, want: "1.1.0"},
 		{name: "cniVersion merged and lower", cniVersion: `"0.3.1"`, versions: `["1.0.0"]`, want: "1.0.0"},
 		{name: "cniVersion from the future ignored", cniVersion: `"3.0.0"`, versions: `["1.0.0","3.0.0"]`, want: "1.0.0"},
 		{name: "empty list falls back to cniVersion", cniVersion: `"0.4.0"`, versions: `[]`, want: "0.4.0"},
 		{name: "empty list alone", versions: `[]`, want: ""},
-		{name: "only unsupported", versions: `["2.0.0","0.5.0"]`, field: "cniVersions",
-			errs: []string{`none of the CNI versions "2.0.0", "0.5.0" is supported`, "supported versions: 0.1.0"}},
-		{name: "only unsupported with cniVersion", cniVersion: `"1.2.0"`, versions: `["2.0.0"]`, field: "cniVersions",
-			errs: []string{`"2.0.0", "1.2.0"`}},
+		{name: "only future", versions: `["2.0.0","3.0.0"]`, want: ""},
+		{name: "only future with cniVersion", cniVersion: `"1.2.0"`, versions: `["2.0.0"]`, want: "1.2.0"},
 		{name: "malformed entry", versions: `["1.0.0","foo"]`, field: "cniVersions[1]",
 			errs: []string{"error parsing configuration list: invalid cniVersions entry foo at index 1: failed to convert major version part"}},
 		{name: "malformed cniVersion", cniVersion: `"1.0.0.0"`, versions: `["1.0.0"]`, field: "cniVersion",
@@ -644,8 +647,8 @@ func TestLoadNetworkConf(t *testing.T) {
 			"20.conflist": `{"name":"n","plugins":[{"type":"a"}]}`,
 		}, lookup: "n", errFile: "10.conflist", errField: "name", errs: []string{"error parsing configuration list: no name"}},
 		{name: "matching conf invalid", files: map[string]string{
-			"10.conf": `{"name":"n","type":"b","cniVersion":"0.0.1"}`,
-		}, lookup: "n", errFile: "10.conf", errField: "cniVersion", errs: []string{`"0.0.1" is not supported`}},
+			"10.conf": `{"name":"n","type":"b","cniVersion":"x.0.1"}`,
+		}, lookup: "n", errFile: "10.conf", errField: "cniVersion", errs: []string{`invalid cniVersion x.0.1`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

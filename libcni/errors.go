@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/cnirt/cni/invoke"
 )
 
 // Verbs as they appear in PluginError.Verb; the texts are the ones the
@@ -21,10 +19,10 @@ const (
 
 // PluginError reports that one plugin of a network failed. It says which
 // network, which plugin (its type, and its name when the plugin object has
-// one), where the plugin sits in the network's plugin list and which
-// operation was running. Err is the reason: typically an *invoke.PluginError
-// wrapping the plugin's own *types.Error, so errors.As(err, &typesErr) still
-// reaches the CNI error object the plugin printed.
+// one), where the plugin sits in the network's plugin list, which operation
+// was running and which executable ran. Err is the reason as invoke returns
+// it: typically the plugin's own *types.Error (errors.Unwrap gives it, as
+// with the reference library), or an *invoke.ExitError.
 type PluginError struct {
 	// Network is the network's name.
 	Network string
@@ -37,36 +35,31 @@ type PluginError struct {
 	Index int
 	// Verb is the operation: "add", "delete", "check", "status" or "gc".
 	Verb string
+	// Path is the plugin executable that ran, "" when it was not found.
+	Path string
 	// Err is the reason.
 	Err error
 }
 
-// Error returns `network "n" plugins[i]: plugin type="t" failed (verb): reason`;
-// the part from "plugin type=" on is the reference library's text for the same
-// failure. For GC the reference's `failed to GC plugin t: reason` is used.
-//
-// When Err is the *invoke.PluginError of the run, its reason is printed
-// directly and the executable's path follows in brackets, so the plugin
-// and the verb are not named twice.
+// Error returns the reference library's text for the failure, `plugin
+// type="t" failed (verb): reason` (for GC `failed to GC plugin t: reason`),
+// followed by the context cnirt adds: `(network "n" plugins[i], path)`.
 func (e *PluginError) Error() string {
-	reason, path := e.Err, ""
-	if run, ok := e.Err.(*invoke.PluginError); ok {
-		reason, path = run.Err, run.Plugin
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "network %q plugins[%d]: ", e.Network, e.Index)
 	if e.Verb == verbGC {
-		fmt.Fprintf(&b, "failed to GC plugin %s: %v", e.Plugin, reason)
+		fmt.Fprintf(&b, "failed to GC plugin %s: %v", e.Plugin, e.Err)
 	} else {
 		fmt.Fprintf(&b, "plugin type=%q", e.Plugin)
 		if e.Name != "" {
 			fmt.Fprintf(&b, " name=%q", e.Name)
 		}
-		fmt.Fprintf(&b, " failed (%s): %v", e.Verb, reason)
+		fmt.Fprintf(&b, " failed (%s): %v", e.Verb, e.Err)
 	}
-	if path != "" {
-		fmt.Fprintf(&b, " [%s]", path)
+	fmt.Fprintf(&b, " (network %q plugins[%d]", e.Network, e.Index)
+	if e.Path != "" {
+		fmt.Fprintf(&b, ", %s", e.Path)
 	}
+	b.WriteByte(')')
 	return b.String()
 }
 
@@ -82,20 +75,33 @@ var ErrAttachmentExists = errors.New("attachment already added (ADD without DEL 
 // InvalidRuntimeConfError reports runtime arguments (container ID, interface
 // name, network name, CNI_ARGS) refused before any plugin ran. Err is the
 // reason: a *types.Error from pkg/utils (with the reference library's
-// message) or an *invoke.ArgsError.
+// code, message and details) or an *invoke.ArgsError.
 type InvalidRuntimeConfError struct {
 	// Network is the network's name as given.
 	Network string
 	// Field names what was refused: "containerID", "ifName",
 	// "network name", "CNI_ARGS", "cniVersion" or "config".
 	Field string
+	// Plugin, Name and Verb are set when the reference library reports the
+	// same refusal as a failure of the list's first plugin (ADD on a list):
+	// its type, its name and the verb.
+	Plugin, Name, Verb string
 	// Err is the reason.
 	Err error
 }
 
-// Error returns `network "n": invalid <field>: reason`.
+// Error returns `network "n": invalid <field>: reason`, or, when Verb is
+// set, the reference's `plugin type="t" failed (add): reason` followed by
+// `(network "n": invalid <field>)`.
 func (e *InvalidRuntimeConfError) Error() string {
-	return fmt.Sprintf("network %q: invalid %s: %v", e.Network, e.Field, e.Err)
+	if e.Verb == "" {
+		return fmt.Sprintf("network %q: invalid %s: %v", e.Network, e.Field, e.Err)
+	}
+	name := ""
+	if e.Name != "" {
+		name = fmt.Sprintf(" name=%q", e.Name)
+	}
+	return fmt.Sprintf("plugin type=%q%s failed (%s): %v (network %q: invalid %s)", e.Plugin, name, e.Verb, e.Err, e.Network, e.Field)
 }
 
 // Unwrap returns the reason.

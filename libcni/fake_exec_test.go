@@ -130,7 +130,7 @@ func (f *fakeExec) Calls(command string) []fakeCall {
 
 // pluginErr is what a plugin printing a CNI error object yields.
 func pluginErr(code uint, msg string) error {
-	return &invoke.PluginError{Plugin: "fake", Command: "ADD", Err: types.NewError(code, msg, "")}
+	return types.NewError(code, msg, "")
 }
 
 // mustList parses a configuration list or fails the test.

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/types"
 )
@@ -34,8 +33,7 @@ func TestSlogHookRecords(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, fe, _ := newTestConfig(t, libcni.WithEventHook(libcni.NewSlogHook(logger)))
-	fe.errs["pc/ADD"] = &invoke.PluginError{Plugin: "/opt/cni/bin/pc", Command: "ADD",
-		Err: types.NewError(11, "no addresses left", "pool 198.18.9.0/24 is full")}
+	fe.errs["pc/ADD"] = types.NewError(11, "no addresses left", "pool 198.18.9.0/24 is full")
 	ctx := libcni.ContextWithSandboxID(context.Background(), "sb-9")
 	ctx = libcni.ContextWithEventAttrs(ctx, slog.String("pod", "default/web"))
 	_, addErr := c.AddNetworkList(ctx, mustList(t, listConf("1.0.0", "pa", "pb", "pc")), testRT())

@@ -49,14 +49,19 @@ func requireKnownVersion(network, v string) error {
 // checkList refuses a network list that cannot be run: nil, unnamed or
 // badly named, an unsupported version, or a plugin without configuration.
 func checkList(list *NetworkConfigList) error {
+	if err := checkListShape(list); err != nil {
+		return err
+	}
+	return requireKnownVersion(list.Name, list.CNIVersion)
+}
+
+// checkListShape is checkList without the version check.
+func checkListShape(list *NetworkConfigList) error {
 	if list == nil {
 		return errors.New("no network configuration list given (nil)")
 	}
 	if err := utils.ValidateNetworkName(list.Name); err != nil {
 		return &InvalidRuntimeConfError{Network: list.Name, Field: "network name", Err: err}
-	}
-	if err := requireKnownVersion(list.Name, list.CNIVersion); err != nil {
-		return err
 	}
 	for i, p := range list.Plugins {
 		if err := checkPlugin(p); err != nil {
@@ -68,12 +73,10 @@ func checkList(list *NetworkConfigList) error {
 
 // checkPlugin refuses a plugin configuration without its decoded part.
 func checkPlugin(p *PluginConfig) error {
-	switch {
-	case p == nil:
-		return errors.New("plugin configuration is nil")
-	case p.Network == nil:
-		return errors.New("plugin configuration has no decoded Network")
-	case p.Network.Type == "":
+	if err := checkDecoded(p); err != nil {
+		return err
+	}
+	if p.Network.Type == "" {
 		return errors.New("plugin configuration has no type")
 	}
 	return nil
@@ -187,7 +190,24 @@ func (c *CNIConfig) validatePlugin(ctx context.Context, network string, index in
 	if slices.Contains(versions, cniVersion) {
 		return nil
 	}
-	return fmt.Errorf("plugin %s does not support config version %q (it supports %s)", pluginType, cniVersion, strings.Join(versions, ", "))
+	return &VersionNotSupportedError{Plugin: pluginType, Version: cniVersion, Supported: versions}
+}
+
+// VersionNotSupportedError reports a plugin that does not support the
+// network's version.
+type VersionNotSupportedError struct {
+	// Plugin is the plugin's type.
+	Plugin string
+	// Version is the network's cniVersion.
+	Version string
+	// Supported lists the versions the plugin supports.
+	Supported []string
+}
+
+// Error returns the reference's text, `plugin t does not support config
+// version "v"`; ValidateNetworkList's error adds the supported versions.
+func (e *VersionNotSupportedError) Error() string {
+	return fmt.Sprintf("plugin %s does not support config version %q", e.Plugin, e.Version)
 }
 
 // enabledCaps adds the capabilities p declares true to set.
@@ -211,27 +231,56 @@ func sortedKeys(set map[string]struct{}) []string {
 // ValidateNetworkList checks that every plugin of the network can be found
 // and supports the network's version (and so the operations that version
 // has), and returns the capabilities the plugins declare, sorted. All
-// failures are reported, joined; each names the plugin and its position.
-// Plugins' VERSION answers are remembered per executable (path, size and
-// modification time), so validating again does not run unchanged plugins.
+// failures are reported in a *ValidationError. Plugins' VERSION answers are
+// remembered per executable (path, size and modification time), so
+// validating again does not run unchanged plugins. A version this library
+// does not know is reported by the plugins that do not support it, as with
+// the reference library.
 func (c *CNIConfig) ValidateNetworkList(ctx context.Context, list *NetworkConfigList) ([]string, error) {
 	ctx = orBackground(ctx)
-	if err := checkList(list); err != nil {
+	if err := checkListShape(list); err != nil {
 		return nil, err
 	}
 	caps := map[string]struct{}{}
-	var errs []error
+	verr := &ValidationError{Network: list.Name}
 	for i, p := range list.Plugins {
 		if err := c.validatePlugin(ctx, list.Name, i, p.Network.Type, list.CNIVersion); err != nil {
-			errs = append(errs, fmt.Errorf("network %q plugins[%d] (type=%q): %w", list.Name, i, p.Network.Type, err))
+			verr.Errs = append(verr.Errs, err)
+			desc := fmt.Sprintf("plugins[%d] type=%q", i, p.Network.Type)
+			var vns *VersionNotSupportedError
+			if errors.As(err, &vns) {
+				desc += " supports " + strings.Join(vns.Supported, ", ")
+			}
+			verr.Plugins = append(verr.Plugins, desc)
 		}
 		enabledCaps(p, caps)
 	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if len(verr.Errs) > 0 {
+		return nil, verr
 	}
 	return sortedKeys(caps), nil
 }
+
+// ValidationError lists what ValidateNetworkList found wrong, one error per
+// failing plugin.
+type ValidationError struct {
+	// Network is the network's name.
+	Network string
+	// Errs holds one error per failing plugin, in plugin order.
+	Errs []error
+	// Plugins describes the plugin of each error: `plugins[i] type="t"`,
+	// with the versions it supports when that is the problem.
+	Plugins []string
+}
+
+// Error returns the reference library's text, the errors in brackets
+// separated by spaces, followed by the network and the failing plugins.
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("%v (network %q: %s)", e.Errs, e.Network, strings.Join(e.Plugins, ", "))
+}
+
+// Unwrap returns the errors, for errors.Is and errors.As.
+func (e *ValidationError) Unwrap() []error { return e.Errs }
 
 // ValidateNetwork is ValidateNetworkList for a single plugin configuration.
 func (c *CNIConfig) ValidateNetwork(ctx context.Context, net *PluginConfig) ([]string, error) {
