@@ -129,7 +129,10 @@ func TestConversionErrors(t *testing.T) {
 
 	_, err = r.GetAsVersion("0.2.0")
 	require.ErrorAs(t, err, &ce)
-	assert.Contains(t, err.Error(), "cannot convert: no valid IP addresses")
+	// Exactly the reference's text: plugins pass it on as their message.
+	assert.Equal(t, "cannot convert: no valid IP addresses", err.Error())
+	assert.Equal(t, "1.1.0", ce.From)
+	assert.Equal(t, "0.2.0", ce.To)
 
 	// A nil list element cannot be converted; the error names it.
 	bad := &types100.Result{CNIVersion: "1.0.0", IPs: []*types100.IPConfig{nil}}
@@ -273,4 +276,25 @@ func TestNilResultIsRefused(t *testing.T) {
 	var err error
 	require.NotPanics(t, func() { _, err = types100.NewResultFromResult(nil) })
 	assert.Error(t, err)
+}
+
+// TestConversionErrorTextsMatchReference: the texts of refused conversions
+// are the reference's, whole (they reach runtimes as plugins' messages).
+func TestConversionErrorTextsMatchReference(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ doc, to string }{
+		{`{"cniVersion":"1.1.0","interfaces":[{"name":"eth0"}]}`, "0.2.0"},
+		{`{"cniVersion":"1.0.0"}`, "0.1.0"},
+		{`{"cniVersion":"1.1.0","interfaces":[{"name":"eth0"}]}`, "1.2.0"},
+	} {
+		ours, err := types100.NewResult([]byte(tc.doc))
+		require.NoError(t, err)
+		ref, err := ref100.NewResult([]byte(tc.doc))
+		require.NoError(t, err)
+		_, oursErr := ours.GetAsVersion(tc.to)
+		_, refErr := ref.GetAsVersion(tc.to)
+		require.Error(t, refErr, tc.doc)
+		require.Error(t, oursErr, tc.doc)
+		assert.Equal(t, refErr.Error(), oursErr.Error(), "%s to %s", tc.doc, tc.to)
+	}
 }

@@ -57,7 +57,7 @@ func ExampleConversionError() {
 	fmt.Println(err)
 	// Output:
 	// true 1.0.0 0.2.0
-	// converting CNI result from version 1.0.0 to 0.2.0: cannot convert: no valid IP addresses
+	// cannot convert: no valid IP addresses
 }
 
 // A document without cniVersion is taken as version 0.1.0.

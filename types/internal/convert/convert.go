@@ -62,16 +62,19 @@ type ConversionError struct {
 	// From and To are the source and requested versions.
 	From, To string
 	// Reason is empty when no conversion exists between the versions,
-	// otherwise why this result cannot be converted.
+	// otherwise why this result cannot be converted, as a whole message.
 	Reason string
 }
 
-// Error implements error.
+// Error returns Reason alone, as the reference does ("cannot convert: no
+// valid IP addresses" reaches runtimes as a plugin's message, so it stays
+// exact; From and To say the versions), or the reference's "no converter
+// for CNI result version <from> to <to>".
 func (e *ConversionError) Error() string {
 	if e.Reason == "" {
 		return fmt.Sprintf("no converter for CNI result version %s to %s", e.From, e.To)
 	}
-	return fmt.Sprintf("converting CNI result from version %s to %s: %s", e.From, e.To, e.Reason)
+	return e.Reason
 }
 
 // VersionError reports a result whose version is not handled: Create was
@@ -100,7 +103,7 @@ func Convert(from types.Result, toVersion string) (types.Result, error) {
 		toVersion = "0.1.0"
 	}
 	if from == nil {
-		return nil, &ConversionError{To: toVersion, Reason: "no result to convert"}
+		return nil, &ConversionError{To: toVersion, Reason: "cannot convert: no result to convert to version " + toVersion}
 	}
 	fromVersion := from.Version()
 	if fromVersion == toVersion {
@@ -132,12 +135,12 @@ func CreateWithFallback(version string, data []byte, fallbackVersion string) (ty
 // type does not implement its declared version.
 func Mismatch(from types.Result, toVersion string) error {
 	return &ConversionError{From: from.Version(), To: toVersion,
-		Reason: fmt.Sprintf("result of type %T cannot hold version %s", from, from.Version())}
+		Reason: fmt.Sprintf("cannot convert: a result of type %T cannot hold version %s", from, from.Version())}
 }
 
 // NullElement returns the error for a result holding a null element in
 // a list (interfaces, ips, routes) where the conversion needs a value.
 func NullElement(from types.Result, toVersion, list string, i int) error {
 	return &ConversionError{From: from.Version(), To: toVersion,
-		Reason: fmt.Sprintf("%s[%d] is null", list, i)}
+		Reason: fmt.Sprintf("cannot convert: %s[%d] is null", list, i)}
 }
