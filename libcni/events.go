@@ -22,7 +22,9 @@ const (
 	// EventCacheWrite is the write of an attachment's cache entry (ADD).
 	EventCacheWrite
 	// EventCacheRead is the read of an attachment's cache entry (CHECK,
-	// DEL, the GetNetwork*Cached* methods, WithRejectDuplicateAdd).
+	// DEL, the GetNetwork*Cached* methods, WithRejectDuplicateAdd). The
+	// listing of all entries (GetCachedAttachments, and GC looking for
+	// stale attachments) is not reported.
 	EventCacheRead
 	// EventCacheRemove is the removal of an attachment's cache entry (DEL).
 	EventCacheRemove
@@ -122,9 +124,11 @@ type Event struct {
 	// (EventPluginRun).
 	Signal string
 	// StdinBytes and StdoutBytes are how many bytes the plugin was given
-	// on stdin and wrote to stdout (EventPluginRun); StdoutBytes is -1
-	// when not known (a failed run of an invoke.Exec other than
-	// invoke.RawExec).
+	// on stdin and wrote to stdout (EventPluginRun). StdinBytes is 0 when
+	// the plugin did not run (not found, bad configuration); StdoutBytes
+	// is -1 when not known: the plugin did not run or start, or an
+	// invoke.Exec other than invoke.RawExec failed (its error does not
+	// say).
 	StdinBytes  int
 	StdoutBytes int
 
