@@ -538,6 +538,14 @@ func TestDelegate(t *testing.T) {
 		assert.Equal(t, []string{verb}, envValues(readDump(t, envFile).Env, "CNI_COMMAND"))
 	}
 
+	// A delegate's failure is its *types.Error itself, as with the
+	// reference: plugin authors' tests compare it whole.
+	failConf := testConf(t, "1.0.0", map[string]any{"stdout": `{"code":11,"msg":"pool busy","details":"try later"}`, "exit": 1})
+	_, err = DelegateAdd(context.Background(), "testplugin", failConf, nil)
+	assert.Equal(t, &types.Error{Code: types.ErrTryAgainLater, Msg: "pool busy", Details: "try later"}, err)
+	err = DelegateCheck(context.Background(), "testplugin", failConf, nil)
+	assert.Equal(t, &types.Error{Code: types.ErrTryAgainLater, Msg: "pool busy", Details: "try later"}, err)
+
 	err = DelegateDel(context.Background(), "nosuchplugin", conf, nil)
 	var nf *NotFoundError
 	require.ErrorAs(t, err, &nf)
