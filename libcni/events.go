@@ -85,8 +85,8 @@ type Event struct {
 	Kind EventKind
 	// Command is the CNI command of the operation the step belongs to:
 	// "ADD", "CHECK", "DEL", "STATUS", "GC" or "VERSION". For a cache read
-	// outside an operation (GetNetworkListCachedResult and the like) it is
-	// "".
+	// outside an operation (GetNetworkListCachedResult and the like), and
+	// for the lock waits of HoldContainer, it is "".
 	Command string
 	// Network is the network's name ("" for GetVersionInfo).
 	Network string

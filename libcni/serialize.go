@@ -90,7 +90,7 @@ func noUnlock(bool) {}
 // function releases both; with removeContainerLock it also deletes the
 // container's lock file (after a successful DEL).
 func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, network, containerID string) (unlock func(removeContainerLock bool), err error) {
-	if c.noSerialize {
+	if c.noSerialize || heldFrom(ctx).covers(c, cacheDir, network, containerID) {
 		return noUnlock, nil
 	}
 	l, err := c.lockersFor(cacheDir)
