@@ -1,0 +1,225 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/cnirt/cni/libcni"
+	"github.com/cnirt/cni/types"
+	types100 "github.com/cnirt/cni/types/100"
+)
+
+// Sandbox identifies a sandbox: its ID (CNI_CONTAINERID) and the path of
+// its network namespace (CNI_NETNS).
+type Sandbox struct {
+	// ID is the sandbox's ID.
+	ID string
+	// NetNS is the path of its network namespace. Detach and Check use
+	// the path cached at attach time when it is empty.
+	NetNS string
+}
+
+// Attachment is the outcome of one network of an Attach.
+type Attachment struct {
+	// Network is the network's name.
+	Network string
+	// IfName is the interface in the sandbox.
+	IfName string
+	// Order is the attachment's position in the attach order.
+	Order int
+	// Result is the network's result, in the network's version.
+	Result types.Result
+}
+
+// IPConfig is one address of an interface.
+type IPConfig struct {
+	// Address is the address with its prefix length.
+	Address net.IPNet
+	// Gateway is the default gateway for the address, if any.
+	Gateway net.IP
+}
+
+// Interface is one interface of the sandbox.
+type Interface struct {
+	// Network is the network that set it up.
+	Network string
+	// Name is the interface name.
+	Name string
+	// MAC is its hardware address, "" when the plugins did not report it.
+	MAC string
+	// Sandbox is the namespace path the plugins reported.
+	Sandbox string
+	// IPs are its addresses.
+	IPs []IPConfig
+}
+
+// Result is the aggregated outcome of an Attach.
+type Result struct {
+	// Sandbox is the sandbox's ID.
+	Sandbox string
+	// Attachments are the networks' results, in attach order.
+	Attachments []*Attachment
+	// Interfaces are the sandbox's interfaces by name.
+	Interfaces map[string]*Interface
+	// Generation is that of the NetworkSet the Attach used.
+	Generation uint64
+}
+
+// PrimaryIP returns the sandbox's primary address: the first IPv4
+// address of the first non-loopback network that has one, else its first
+// IPv6 address; nil when no network gave an address.
+func (r *Result) PrimaryIP() net.IP {
+	for _, a := range r.Attachments {
+		iface := r.Interfaces[a.IfName]
+		if iface == nil || len(iface.IPs) == 0 || a.IfName == LoopbackIfName {
+			continue
+		}
+		for _, ip := range iface.IPs {
+			if ip.Address.IP.To4() != nil {
+				return ip.Address.IP
+			}
+		}
+		return iface.IPs[0].Address.IP
+	}
+	return nil
+}
+
+// Attach adds the sandbox to every selected network, in parallel (up to
+// WithParallelism at once), with the capability arguments and CNI_ARGS of
+// opts, and returns the aggregated result. It uses the set of networks
+// that is current when it starts, whatever reloads happen meanwhile.
+//
+// When any network fails, every network whose ADD succeeded, and every
+// network that failed, is DELeted again (rollback), and Attach returns a
+// *SandboxError naming each failed network and why. Without selected
+// networks it returns a *NotReadyError and runs no plugin.
+func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) (*Result, error) {
+	set := m.set.Load()
+	if nr := m.notReady(set); nr != nil {
+		return nil, nr
+	}
+	var ao attachOptions
+	for _, o := range opts {
+		if o != nil {
+			o(&ao)
+		}
+	}
+	names := make([]string, len(set.Networks))
+	for i, n := range set.Networks {
+		names[i] = n.Name
+	}
+	hctx, release, err := m.cni.HoldContainer(ctx, sb.ID, names...)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox %q: %w", sb.ID, err)
+	}
+
+	results := make([]types.Result, len(set.Networks))
+	errs := make([]error, len(set.Networks))
+	rts := make([]*libcni.RuntimeConf, len(set.Networks))
+	sem := make(chan struct{}, m.opts.parallelism)
+	var wg sync.WaitGroup
+	for i, n := range set.Networks {
+		caps, args := ao.forNetwork(n.Name, i)
+		rts[i] = &libcni.RuntimeConf{ContainerID: sb.ID, NetNS: sb.NetNS, IfName: n.IfName, Args: args, CapabilityArgs: caps}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-hctx.Done():
+				errs[i] = hctx.Err()
+				return
+			}
+			defer func() { <-sem }()
+			results[i], errs[i] = m.cni.AddNetworkList(hctx, n.Config, rts[i])
+		}()
+	}
+	wg.Wait()
+
+	var failed *SandboxError
+	for i, err := range errs {
+		if err != nil {
+			if failed == nil {
+				failed = &SandboxError{Sandbox: sb.ID, Op: "attach"}
+			}
+			failed.Failures = append(failed.Failures, newNetworkError(set.Networks[i].Name, rts[i].IfName, OpAdd, err))
+		}
+	}
+	if failed != nil {
+		m.rollback(hctx, set, rts, errs, failed)
+		release(true)
+		return nil, failed
+	}
+	release(false)
+
+	res := &Result{Sandbox: sb.ID, Interfaces: map[string]*Interface{}, Generation: set.Generation}
+	for i, n := range set.Networks {
+		res.Attachments = append(res.Attachments, &Attachment{Network: n.Name, IfName: rts[i].IfName, Order: i, Result: results[i]})
+		if iface := sandboxInterface(n.Name, rts[i].IfName, results[i]); iface != nil {
+			res.Interfaces[iface.Name] = iface
+		}
+	}
+	return res, nil
+}
+
+// rollback DELs, in reverse order, every network of a failed Attach: the
+// ones that succeeded, and the failed ones, whose plugins may have set up
+// part of the attachment. Failed DELs of the networks that had succeeded
+// are recorded in failed.Rollback; those of failed networks are ignored
+// (the ADD error already stands for them).
+func (m *Manager) rollback(ctx context.Context, set *NetworkSet, rts []*libcni.RuntimeConf, addErrs []error, failed *SandboxError) {
+	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(ctx, m.opts.cleanupTimeout)
+	defer cancel()
+	for i := len(set.Networks) - 1; i >= 0; i-- {
+		n := set.Networks[i]
+		err := m.cni.DelNetworkList(ctx, n.Config, rts[i])
+		if addErrs[i] != nil {
+			continue
+		}
+		if err != nil {
+			ne := newNetworkError(n.Name, rts[i].IfName, OpRollback, err)
+			ne.Kept = true
+			failed.Rollback = append(failed.Rollback, ne)
+			continue
+		}
+		failed.RolledBack = append(failed.RolledBack, n.Name)
+	}
+}
+
+// sandboxInterface extracts the sandbox interface ifName from a result,
+// with the addresses assigned to it (or, when the result names no
+// interfaces, all its addresses).
+func sandboxInterface(network, ifName string, r types.Result) *Interface {
+	if r == nil {
+		return nil
+	}
+	res, err := types100.NewResultFromResult(r)
+	if err != nil {
+		return nil
+	}
+	iface := &Interface{Network: network, Name: ifName}
+	idx := -1
+	for i, in := range res.Interfaces {
+		if in != nil && in.Name == ifName && (in.Sandbox != "" || idx < 0) {
+			idx = i
+			iface.MAC = in.Mac
+			iface.Sandbox = in.Sandbox
+		}
+	}
+	for _, ip := range res.IPs {
+		if ip == nil {
+			continue
+		}
+		if idx >= 0 && ip.Interface != nil && *ip.Interface != idx {
+			continue
+		}
+		if idx >= 0 && ip.Interface == nil && len(res.Interfaces) > 1 {
+			continue
+		}
+		iface.IPs = append(iface.IPs, IPConfig{Address: ip.Address, Gateway: ip.Gateway})
+	}
+	return iface
+}

@@ -1,0 +1,227 @@
+package sandbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cnirt/cni/pkg/sandbox"
+	"github.com/cnirt/cni/types"
+)
+
+// threeSleepy configures three networks whose ADD sleeps 100 ms.
+func threeSleepy(e *env) {
+	for i, n := range []string{"n0", "n1", "n2"} {
+		e.write(fmt.Sprintf("%02d-%s.conflist", i, n), e.debugNet(n, "", `"sleep":{"ADD":"100ms"}`))
+	}
+}
+
+// TestAttachIsParallel: three networks whose plugin sleeps 100 ms are set
+// up together, not one after the other.
+func TestAttachIsParallel(t *testing.T) {
+	e := newEnv(t)
+	threeSleepy(e)
+	ctx := t.Context()
+	par := e.manager(sandbox.WithMaxNetworks(3))
+	ser := e.manager(sandbox.WithMaxNetworks(3), sandbox.WithParallelism(1))
+
+	// Warm up (page cache, plugin VERSION answers).
+	_, err := par.Attach(ctx, sandbox.Sandbox{ID: "warm", NetNS: "/var/run/netns/warm"})
+	require.NoError(t, err)
+	require.NoError(t, par.Detach(ctx, sandbox.Sandbox{ID: "warm"}))
+
+	timeIt := func(m *sandbox.Manager, id string) time.Duration {
+		start := time.Now()
+		res, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
+		d := time.Since(start)
+		require.NoError(t, err)
+		require.Len(t, res.Attachments, 3)
+		return d
+	}
+	serial := timeIt(ser, "serial")
+	parallel := timeIt(par, "parallel")
+	t.Logf("3 networks x 100 ms ADD: parallel %v, serial %v", parallel, serial)
+	assert.GreaterOrEqual(t, serial, 300*time.Millisecond, "the serial run sleeps three times")
+	// Generous for a loaded 2-core machine, yet impossible serially.
+	assert.Less(t, parallel, 280*time.Millisecond, "parallel attach must take less than the serial sum of the sleeps")
+	assert.Less(t, float64(parallel), 0.8*float64(serial), "parallel attach must be well below the serial run")
+
+	// The plugin processes of the parallel attach overlapped in time.
+	var starts, ends []time.Time
+	for _, r := range e.records() {
+		if r.Command == "ADD" && r.Env["CNI_CONTAINERID"] == "parallel" {
+			starts, ends = append(starts, r.Start), append(ends, r.End)
+		}
+	}
+	require.Len(t, starts, 3)
+	assert.True(t, slices.MaxFunc(starts, time.Time.Compare).Before(slices.MinFunc(ends, time.Time.Compare)),
+		"every ADD started before any ended")
+}
+
+// TestAttachRollback: the third network fails; the first two are DELeted
+// again and nothing stays in the cache.
+func TestAttachRollback(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("ok1", "", ""))
+	e.write("2.conflist", e.debugNet("ok2", "", ""))
+	e.write("3.conflist", e.debugNet("bad", "", `"sleep":{"ADD":"50ms"},"failOn":{"ADD":{"code":11,"msg":"no addresses left"}}`))
+	m := e.manager(sandbox.WithMaxNetworks(3))
+
+	res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sb1", NetNS: "/var/run/netns/sb1"})
+	require.Error(t, err)
+	assert.Nil(t, res)
+	var se *sandbox.SandboxError
+	require.ErrorAs(t, err, &se)
+	require.Len(t, se.Failures, 1)
+	assert.Equal(t, "bad", se.Failures[0].Network)
+	assert.Equal(t, "net2", se.Failures[0].IfName)
+	assert.Equal(t, "debug", se.Failures[0].Plugin)
+	var te *types.Error
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, uint(11), te.Code)
+	assert.Contains(t, err.Error(), `network "bad" interface "net2" (add)`)
+	assert.Contains(t, err.Error(), "no addresses left")
+	assert.ElementsMatch(t, []string{"ok1", "ok2"}, se.RolledBack)
+	assert.Empty(t, se.Rollback)
+
+	assert.Empty(t, e.cached("sb1"), "no cache entry after rollback")
+	calls := e.calls()
+	assert.ElementsMatch(t, []string{"DEL ok1 eth0", "DEL ok2 net1", "DEL bad net2"}, filterCmd(calls, "DEL"))
+	// Detach afterwards has nothing to do.
+	require.NoError(t, m.Detach(t.Context(), sandbox.Sandbox{ID: "sb1"}))
+}
+
+// TestAttachResultAndOptions: the aggregated result, interface names,
+// capability arguments (only to plugins declaring them) and CNI_ARGS.
+func TestAttachResultAndOptions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("front", "", result("eth0", "198.18.1.2/24")+`,"capabilities":{"portMappings":true,"bandwidth":true,"dns":true,"aliases":true,"cgroupPath":true,"io.example/x":true}`))
+	e.write("2.conflist", e.debugNet("back", "", result("net1", "2001:db8::2/64")+`,"capabilities":{"mac":true,"ips":true,"ipRanges":true}`))
+	m := e.manager(sandbox.WithMaxNetworks(2))
+
+	res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sb2", NetNS: "/var/run/netns/sb2"},
+		sandbox.WithPortMappings(sandbox.PortMapping{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}),
+		sandbox.WithBandwidth(sandbox.Bandwidth{IngressRate: 1000, IngressBurst: 100}),
+		sandbox.WithDNS(sandbox.DNS{Servers: []string{"198.18.0.53"}}),
+		sandbox.WithAliases("web"),
+		sandbox.WithCgroupPath("/kubepods/pod1"),
+		sandbox.WithCapability("io.example/x", map[string]int{"k": 1}),
+		sandbox.WithArgs("K8S_POD_NAME", "pod1"),
+		sandbox.ForNetwork("back",
+			sandbox.WithMAC("02:00:00:00:00:aa"),
+			sandbox.WithIPs("2001:db8::2/64"),
+			sandbox.WithIPRanges([]sandbox.IPRange{{Subnet: "2001:db8::/64"}}),
+			sandbox.WithArgs("ROLE", "backend")),
+	)
+	require.NoError(t, err)
+	require.Len(t, res.Attachments, 2)
+	assert.Equal(t, "front", res.Attachments[0].Network)
+	assert.Equal(t, "eth0", res.Attachments[0].IfName)
+	assert.Equal(t, "back", res.Attachments[1].Network)
+	assert.Equal(t, "net1", res.Attachments[1].IfName)
+	assert.Equal(t, "1.1.0", res.Attachments[0].Result.Version())
+	front := res.Interfaces["eth0"]
+	require.NotNil(t, front)
+	assert.Equal(t, "02:00:00:00:00:02", front.MAC)
+	assert.Equal(t, "/var/run/netns/x", front.Sandbox)
+	require.Len(t, front.IPs, 1)
+	assert.Equal(t, "198.18.1.2/24", front.IPs[0].Address.String())
+	assert.Equal(t, net.ParseIP("198.18.0.1").String(), front.IPs[0].Gateway.String())
+	assert.Equal(t, "2001:db8::2/64", res.Interfaces["net1"].IPs[0].Address.String())
+	assert.Equal(t, "198.18.1.2", res.PrimaryIP().String())
+
+	for _, r := range e.records() {
+		var conf struct {
+			Name          string                     `json:"name"`
+			RuntimeConfig map[string]json.RawMessage `json:"runtimeConfig"`
+		}
+		require.NoError(t, json.Unmarshal(r.Stdin, &conf))
+		keys := make([]string, 0, len(conf.RuntimeConfig))
+		for k := range conf.RuntimeConfig {
+			keys = append(keys, k)
+		}
+		switch conf.Name {
+		case "front":
+			assert.ElementsMatch(t, []string{"portMappings", "bandwidth", "dns", "aliases", "cgroupPath", "io.example/x"}, keys)
+			assert.JSONEq(t, `[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]`, string(conf.RuntimeConfig["portMappings"]))
+			assert.JSONEq(t, `["web"]`, string(conf.RuntimeConfig["aliases"]))
+			assert.Equal(t, "K8S_POD_NAME=pod1", r.Env["CNI_ARGS"])
+		case "back":
+			assert.ElementsMatch(t, []string{"mac", "ips", "ipRanges"}, keys)
+			assert.JSONEq(t, `"02:00:00:00:00:aa"`, string(conf.RuntimeConfig["mac"]))
+			assert.JSONEq(t, `[[{"subnet":"2001:db8::/64"}]]`, string(conf.RuntimeConfig["ipRanges"]))
+			assert.Equal(t, "K8S_POD_NAME=pod1;ROLE=backend", r.Env["CNI_ARGS"])
+		default:
+			t.Fatalf("unexpected network %q", conf.Name)
+		}
+	}
+
+	// CHECK runs on both with the cached results.
+	require.NoError(t, m.Check(t.Context(), sandbox.Sandbox{ID: "sb2"}))
+	assert.ElementsMatch(t, []string{"CHECK front eth0", "CHECK back net1"}, filterCmd(e.calls(), "CHECK"))
+}
+
+// TestNotReady: no network, a missing named network, and a STATUS error
+// with its code; attaching then runs no plugin.
+func TestNotReady(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	m := e.manager()
+	err := m.Ready(ctx)
+	require.ErrorIs(t, err, sandbox.ErrNotReady)
+	assert.Contains(t, err.Error(), "no valid network configuration in "+e.confDir)
+	_, err = m.Attach(ctx, sandbox.Sandbox{ID: "x"})
+	require.ErrorIs(t, err, sandbox.ErrNotReady)
+	// Nothing cached: Detach succeeds with no network configured.
+	require.NoError(t, m.Detach(ctx, sandbox.Sandbox{ID: "x"}))
+
+	e.write("1.conflist", e.debugNet("one", "", `"failOn":{"STATUS":{"code":50,"msg":"plugin not available: daemon down"}}`))
+	_, err = m.Reload()
+	require.NoError(t, err)
+	err = m.Ready(ctx)
+	var te *types.Error
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, uint(50), te.Code)
+	assert.Contains(t, err.Error(), "daemon down")
+	st := m.Status(ctx)
+	require.Len(t, st, 1)
+	assert.Equal(t, "one", st[0].Network)
+	assert.Error(t, st[0].Err)
+
+	named := e.manager(sandbox.WithNetworks("one", "two"))
+	err = named.Ready(ctx)
+	var nr *sandbox.NotReadyError
+	require.ErrorAs(t, err, &nr)
+	assert.Equal(t, []string{"two"}, nr.Missing)
+	assert.Empty(t, filterCmd(e.calls(), "ADD"))
+
+	e.write("1.conflist", e.debugNet("one", "", ""))
+	_, err = m.Reload()
+	require.NoError(t, err)
+	require.NoError(t, m.Ready(ctx))
+}
+
+// TestAttachCancelled: a cancelled Attach rolls back what it set up.
+func TestAttachCancelled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("fast", "", ""))
+	e.write("2.conflist", e.debugNet("slow", "", `"sleep":{"ADD":"5s"}`))
+	m := e.manager(sandbox.WithMaxNetworks(2))
+	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+	defer cancel()
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbc", NetNS: "/var/run/netns/sbc"})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Empty(t, e.cached("sbc"))
+	assert.Contains(t, filterCmd(e.calls(), "DEL"), "DEL fast eth0")
+}

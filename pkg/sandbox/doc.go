@@ -1,0 +1,41 @@
+// Package sandbox manages the networks of sandboxes (pods, containers) the
+// way container runtimes do on top of libcni: it chooses networks from a
+// configuration directory, keeps them current as the directory changes,
+// attaches a sandbox to all of them in parallel with rollback on failure,
+// and detaches, checks and garbage-collects from what the libcni cache
+// recorded at attach time.
+//
+// # Choosing networks
+//
+// The directory's ".conf", ".conflist" and ".json" files are read in
+// lexical order. A ".conflist" file, or a ".conf"/".json" file with a
+// "plugins" array, is a network configuration list; other ".conf" and
+// ".json" files are single plugin configurations. Files that cannot be
+// used are skipped and reported as *ConfigProblem values (file, field, and
+// line:column for JSON syntax and type errors); they never make the whole
+// directory unusable. By default the first valid network is used;
+// WithMaxNetworks takes up to N networks in file order (go-cni's
+// max-conf-num) and WithNetworks takes the networks named by the caller,
+// in the caller's order. WithLoopback adds a loopback network.
+//
+// # Interfaces and order
+//
+// The selected networks are numbered in order: the first gets "eth0",
+// the next "net1", "net2" and so on, unless WithInterfacePrefix (prefix
+// plus number, as go-cni) or WithInterfaceName says otherwise; the
+// loopback network gets "lo". Attach records each attachment's number in
+// its cache entry (as the capability argument OrderCapability, which no
+// plugin declares, so no plugin sees it), so that Detach can remove the
+// attachments in reverse order even after a restart, when only the cache
+// is left.
+//
+// # Serialization
+//
+// Attach, Detach and Check hold the sandbox's libcni locks for all of its
+// networks for the whole operation (libcni.CNIConfig.HoldContainer), so
+// no other operation on the sandbox runs in between, in this process or
+// another one sharing the cache directory, while the ADDs of one Attach
+// run in parallel. Every plugin run goes through the libcni.CNIConfig the
+// Manager was given, so whatever that CNIConfig observes (hooks, tracing)
+// sees every step.
+package sandbox
