@@ -110,6 +110,7 @@ func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) 
 	for i, n := range set.Networks {
 		names[i] = n.Name
 	}
+	ctx = libcni.ContextWithSandboxID(ctx, sb.ID)
 	hctx, release, err := m.cni.HoldContainer(ctx, sb.ID, names...)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox %q: %w", sb.ID, err)

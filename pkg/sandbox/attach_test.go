@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/pkg/sandbox"
 	"github.com/cnirt/cni/types"
 )
@@ -224,4 +226,36 @@ func TestAttachCancelled(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Empty(t, e.cached("sbc"))
 	assert.Contains(t, filterCmd(e.calls(), "DEL"), "DEL fast eth0")
+}
+
+// TestEventHookSeesEveryStep: the CNIConfig's event hook sees each plugin
+// run, lock wait and cache access of Attach and Detach with the sandbox ID.
+func TestEventHookSeesEveryStep(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("h1", "", ""))
+	e.write("2.conflist", e.debugNet("h2", "", ""))
+	var mu sync.Mutex
+	var evs []libcni.Event
+	cni := libcni.NewCNIConfigWithOptions([]string{e.binDir}, nil, libcni.WithCacheDir(e.cache),
+		libcni.WithEventHook(func(_ context.Context, ev libcni.Event) {
+			mu.Lock()
+			evs = append(evs, ev)
+			mu.Unlock()
+		}))
+	m := e.manager(sandbox.WithCNI(cni), sandbox.WithMaxNetworks(2))
+	_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "hooked", NetNS: "/var/run/netns/h"})
+	require.NoError(t, err)
+	require.NoError(t, m.Detach(t.Context(), sandbox.Sandbox{ID: "hooked"}))
+
+	kinds := map[string]int{}
+	for _, ev := range evs {
+		assert.Equal(t, "hooked", ev.SandboxID, "%v %s %s", ev.Kind, ev.Command, ev.Network)
+		kinds[ev.Kind.String()+" "+ev.Command]++
+	}
+	assert.Equal(t, 2, kinds["plugin-run ADD"])
+	assert.Equal(t, 2, kinds["plugin-run DEL"])
+	assert.Equal(t, 2, kinds["cache-write ADD"])
+	assert.Equal(t, 2, kinds["cache-remove DEL"])
+	assert.Equal(t, 6, kinds["lock-wait "], "two holds: two network locks and the container lock each")
 }

@@ -166,6 +166,7 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 	if len(cs) == 0 {
 		return nil
 	}
+	ctx = libcni.ContextWithSandboxID(ctx, sb.ID)
 	hctx, release, err := m.cni.HoldContainer(ctx, sb.ID, networkNames(cs)...)
 	if err != nil {
 		return fmt.Errorf("sandbox %q: %w", sb.ID, err)
@@ -305,7 +306,7 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 		c.config, c.err = configFromCache(a.Config)
 		err := c.err
 		if err == nil {
-			err = m.cni.DelNetworkList(ctx, c.config, c.runtimeConf(""))
+			err = m.cni.DelNetworkList(libcni.ContextWithSandboxID(ctx, a.ContainerID), c.config, c.runtimeConf(""))
 		}
 		if err != nil {
 			ne := newNetworkError(a.Network, a.IfName, OpDel, fmt.Errorf("sandbox %q: %w", a.ContainerID, err))

@@ -36,6 +36,8 @@
 // no other operation on the sandbox runs in between, in this process or
 // another one sharing the cache directory, while the ADDs of one Attach
 // run in parallel. Every plugin run goes through the libcni.CNIConfig the
-// Manager was given, so whatever that CNIConfig observes (hooks, tracing)
-// sees every step.
+// Manager was given, with the sandbox's ID in the context
+// (libcni.ContextWithSandboxID), so the CNIConfig's event hook
+// (libcni.WithEventHook) sees every plugin run, lock wait and cache access
+// of a sandbox with Event.SandboxID set.
 package sandbox
