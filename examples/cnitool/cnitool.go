@@ -522,8 +522,9 @@ func (t *tool) status(ctx context.Context, netName string) (map[string]any, erro
 // interface name defaults to CNI_IFNAME or eth0.
 func (t *tool) parseValid(args []string) ([]types.GCAttachment, error) {
 	defIf := t.defaultIfName()
-	// Reference compatibility: "gc <net> <netns>".
-	if len(args) == 1 && (strings.HasPrefix(args[0], "/") || strings.HasPrefix(args[0], ".")) {
+	// Reference compatibility: "gc <net> <netns>", the netns an absolute or
+	// relative path (an existing file counts as one).
+	if len(args) == 1 && isNetnsPath(args[0]) {
 		fmt.Fprintf(t.stderr, "cnitool: gc: ignoring netns argument %q (reference cnitool syntax); all cached attachments of the network are collected\n", args[0])
 		return nil, nil
 	}
@@ -539,6 +540,16 @@ func (t *tool) parseValid(args []string) ([]types.GCAttachment, error) {
 		valid = append(valid, types.GCAttachment{ContainerID: id, IfName: ifName})
 	}
 	return valid, nil
+}
+
+// isNetnsPath reports whether a gc argument is the netns path of the
+// reference cnitool's syntax rather than a container ID.
+func isNetnsPath(arg string) bool {
+	if strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, ".") {
+		return true
+	}
+	_, err := os.Stat(arg)
+	return err == nil
 }
 
 func (t *tool) gc(ctx context.Context, netName string, validArgs []string) (map[string]any, error) {

@@ -392,3 +392,30 @@ func TestLogLevel(t *testing.T) {
 		assert.Contains(t, stderr, "--log-level", "%v", args)
 	}
 }
+
+// TestGCAcceptsReferenceSyntax: the reference cnitool's "gc <net> <netns>"
+// collects every cached attachment of the network, whether the netns path
+// is absolute or relative.
+func TestGCAcceptsReferenceSyntax(t *testing.T) {
+	t.Parallel()
+	for name, netns := range map[string]string{
+		"absolute":          "/var/run/netns/a",
+		"relative existing": "main.go", // a file of this package's directory
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, true)
+			f.write(t, "10-test.conflist", noopList)
+			for _, ns := range []string{"/var/run/netns/a", "/var/run/netns/b"} {
+				code, _, stderr := f.run(t, nil, "add", "testnet", ns)
+				require.Equal(t, exitOK, code, stderr)
+			}
+			code, _, stderr := f.run(t, nil, "gc", "testnet", netns)
+			require.Equal(t, exitOK, code, stderr)
+			assert.Contains(t, stderr, "reference cnitool syntax")
+			atts, err := libcni.NewCNIConfigWithCacheDir(nil, f.cacheDir, nil).GetCachedAttachments("")
+			require.NoError(t, err)
+			assert.Empty(t, atts)
+		})
+	}
+}
