@@ -141,7 +141,7 @@ type Event struct {
 
 // EventHook is told about every step of the operations of a CNIConfig; see
 // WithEventHook. It runs synchronously on the goroutine of the operation
-// (while the operation's locks are held), so it should return quickly;
+// (usually while the operation holds its locks), so it should return quickly;
 // ctx is the operation's context.
 type EventHook func(ctx context.Context, ev Event)
 
@@ -239,6 +239,7 @@ type runObserver struct {
 	ev     Event
 	report runreport.Report
 	io     ioCount
+	wrap   countingExec // allocated with the observer
 }
 
 // ioCount is what countingExec saw of a run.
@@ -266,7 +267,8 @@ func (c *CNIConfig) newRunObserver(ctx *context.Context, command, network, plugi
 // exec returns the Exec to run the plugin with: exec itself, wrapped so
 // that the sizes of its input and output are seen.
 func (o *runObserver) exec(exec invoke.Exec) invoke.Exec {
-	return &countingExec{Exec: exec, n: &o.io}
+	o.wrap = countingExec{Exec: exec, n: &o.io}
+	return &o.wrap
 }
 
 // countingExec records how many bytes ExecPlugin was given and, when it
