@@ -62,10 +62,13 @@ func (e *ExitError) Error() string {
 // plugin was killed because the context ended, the context's error, so
 // errors.Is(err, context.DeadlineExceeded) reports it.
 func (e *ExitError) Unwrap() []error {
-	if e.Context != nil {
-		return []error{e.Err, e.Context}
+	var errs []error
+	for _, err := range []error{e.Err, e.Context} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return []error{e.Err}
+	return errs
 }
 
 // OutputLimitError reports a plugin whose standard output grew beyond the

@@ -197,3 +197,30 @@ func TestCNIErrorTextMatchesReference(t *testing.T) {
 	ours := types.NewError(7, "bad", "details")
 	assert.Equal(t, ref.Error(), ours.Error())
 }
+
+func TestExitErrorTextsAndUnwrap(t *testing.T) {
+	t.Parallel()
+	osErr := errors.New("exit status 1")
+	for _, tc := range []struct {
+		name string
+		e    *ExitError
+		want string
+		is   []error
+	}{
+		{"silent", &ExitError{Status: "exit status 1", Err: osErr}, "netplugin failed with no error message: exit status 1", []error{osErr}},
+		{"stderr", &ExitError{Status: "exit status 2", Stderr: []byte("boom"), Err: osErr}, `netplugin failed: "boom": exit status 2`, []error{osErr}},
+		{"killed by ctx", &ExitError{Status: "signal: killed", Err: osErr, Context: context.DeadlineExceeded},
+			"netplugin failed with no error message: signal: killed; plugin killed: context deadline exceeded", []error{osErr, context.DeadlineExceeded}},
+		{"no os error", &ExitError{Status: "signal: killed", Context: context.Canceled},
+			"netplugin failed with no error message: signal: killed; plugin killed: context canceled", []error{context.Canceled}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, tc.e.Error())
+			assert.Equal(t, tc.is, tc.e.Unwrap())
+			for _, target := range tc.is {
+				assert.ErrorIs(t, tc.e, target)
+			}
+		})
+	}
+}
