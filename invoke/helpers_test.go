@@ -3,7 +3,6 @@ package invoke
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,21 +37,6 @@ func testConf(t testing.TB, cniVersion string, test map[string]any) []byte {
 	return b
 }
 
-// pluginDump is what the test plugin's "env" mode writes.
-type pluginDump struct {
-	Env   []string `json:"env"`
-	Stdin string   `json:"stdin"`
-}
-
-func readDump(t testing.TB, file string) pluginDump {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	require.NoError(t, err)
-	var d pluginDump
-	require.NoError(t, json.Unmarshal(b, &d))
-	return d
-}
-
 // envValues returns every value of name in env, in order.
 func envValues(env []string, name string) []string {
 	var vals []string
@@ -62,8 +46,4 @@ func envValues(env []string, name string) []string {
 		}
 	}
 	return vals
-}
-
-func tempFile(t testing.TB, name string) string {
-	return filepath.Join(t.TempDir(), name)
 }

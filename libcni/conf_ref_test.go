@@ -1,5 +1,7 @@
 package libcni_test
 
+//lint:file-ignore SA1019 the reference's deprecated single-plugin API is what these tests compare against.
+
 // Differential tests: the reference library (containernetworking/cni
 // v1.3.1) is the oracle. Both libraries must accept and refuse the same
 // documents and agree on what they parsed, except where cnirt deliberately

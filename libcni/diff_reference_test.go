@@ -1,5 +1,7 @@
 package libcni_test
 
+//lint:file-ignore SA1019 the reference's deprecated single-plugin API is what these tests compare against.
+
 // Differential tests: the same network configurations and runtime
 // configurations are driven through cnirt's libcni and through the reference
 // library (containernetworking/cni v1.3.1), each with its own in-memory fake

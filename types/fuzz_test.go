@@ -132,5 +132,7 @@ func FuzzLoadArgs(f *testing.F) {
 			assert.Equal(t, string(*ref.K8S_POD_NAMESPACE), string(*ours.K8S_POD_NAMESPACE))
 		}
 		assert.Equal(t, bool(ref.Flag), bool(ours.Flag))
+		assert.Empty(t, string(ours.unexportedTextless), "unexported fields are never set")
+		assert.Equal(t, string(ref.unexportedTextless), string(ours.unexportedTextless))
 	})
 }

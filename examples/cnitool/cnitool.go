@@ -625,27 +625,35 @@ func (t *tool) list() (map[string]any, error) {
 	bad := 0
 	for _, f := range files {
 		info := netInfo{File: f}
-		var list *libcni.NetworkConfigList
 		var err error
 		if strings.HasSuffix(f, ".conflist") {
-			list, err = libcni.ConfListFromFile(f)
+			var list *libcni.NetworkConfigList
+			if list, err = libcni.NetworkConfFromFile(f); err == nil {
+				info.Name, info.CNIVersion = list.Name, list.CNIVersion
+				for _, p := range list.Plugins {
+					info.Plugins = append(info.Plugins, p.Network.Type)
+				}
+			}
 		} else {
-			var conf *libcni.NetworkConfig
-			conf, err = libcni.ConfFromFile(f)
-			if err == nil {
-				list, err = libcni.ConfListFromConf(conf)
+			// A single-plugin file: it becomes a list of one when loaded
+			// by name (libcni.LoadNetworkConf).
+			var data []byte
+			var conf *libcni.PluginConfig
+			if data, err = os.ReadFile(f); err == nil {
+				if conf, err = libcni.NetworkPluginConfFromBytes(data); err == nil {
+					info.Name, info.CNIVersion = conf.Network.Name, conf.Network.CNIVersion
+					info.Plugins = []string{conf.Network.Type}
+				} else {
+					err = fmt.Errorf("%s: %w", f, err)
+				}
 			}
 		}
 		if err != nil {
 			info.Error = err.Error()
 			bad++
 		} else {
-			info.Name, info.CNIVersion = list.Name, list.CNIVersion
-			for _, p := range list.Plugins {
-				info.Plugins = append(info.Plugins, p.Network.Type)
-			}
-			info.Shadowed = seen[list.Name]
-			seen[list.Name] = true
+			info.Shadowed = seen[info.Name]
+			seen[info.Name] = true
 		}
 		nets = append(nets, info)
 	}

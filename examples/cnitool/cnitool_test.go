@@ -179,6 +179,8 @@ func TestConfigErrors(t *testing.T) {
 	// list shows the good files and fails with 4 because of the bad one;
 	// in JSON mode still exactly one object.
 	bad.write(t, "20-good.conflist", noopList)
+	bad.write(t, "30-one.conf", `{"cniVersion": "0.4.0", "name": "single", "type": "noop"}`)
+	bad.write(t, "40-bad.conf", `{"cniVersion": "0.4.0", "name": "broken"`)
 	code, stdout, stderr := bad.run(t, nil, "--json", "list")
 	assert.Equal(t, exitConfigInvalid, code, stderr)
 	var obj struct {
@@ -189,10 +191,13 @@ func TestConfigErrors(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(stdout), &obj), stdout)
 	assert.False(t, obj.OK)
 	assert.Equal(t, exitConfigInvalid, obj.ExitCode)
-	require.Len(t, obj.Networks, 2)
+	require.Len(t, obj.Networks, 4)
 	assert.NotEmpty(t, obj.Networks[0].Error)
 	assert.Equal(t, "testnet", obj.Networks[1].Name)
 	assert.Equal(t, []string{"noop", "noop"}, obj.Networks[1].Plugins)
+	assert.Equal(t, netInfo{Name: "single", CNIVersion: "0.4.0", Plugins: []string{"noop"},
+		File: obj.Networks[2].File}, obj.Networks[2])
+	assert.Contains(t, obj.Networks[3].Error, "40-bad.conf")
 }
 
 func TestLifecycleWithNoopPlugin(t *testing.T) {

@@ -91,7 +91,9 @@ func goTool() (string, error) {
 	if err == nil {
 		return p, nil
 	}
-	if root := runtime.GOROOT(); root != "" { //nolint:staticcheck // only a fallback
+	// go test puts $GOROOT/bin first on PATH; GOROOT is the fallback
+	// for a test binary run by hand.
+	if root := os.Getenv("GOROOT"); root != "" {
 		cand := filepath.Join(root, "bin", "go")
 		if runtime.GOOS == "windows" {
 			cand += ".exe"

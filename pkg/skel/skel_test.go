@@ -38,7 +38,6 @@ func (r *recorder) funcs() skel.CNIFuncs {
 
 type run struct {
 	err    *types.Error
-	code   int
 	stdout string
 	stderr string
 }

@@ -21,8 +21,7 @@ func FuzzResult(f *testing.F) {
 		f.Add([]byte(doc))
 	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		var refPanicked bool
-		refPanicked = refCall(func() { _, _ = refcreate.CreateFromBytes(doc) })
+		refPanicked := refCall(func() { _, _ = refcreate.CreateFromBytes(doc) })
 		if refPanicked {
 			_, _ = create.CreateFromBytes(doc)
 			return
