@@ -16,7 +16,6 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -31,10 +30,6 @@ import (
 // confSpecName is the spec's network name syntax, written independently of
 // the implementation under test.
 var confSpecName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$`)
-
-func confSupported(v string) bool {
-	return slices.Contains(version.All.SupportedVersions(), v)
-}
 
 func confMalformed(v string) bool {
 	_, _, _, err := version.ParseVersion(v)
