@@ -36,8 +36,9 @@ const (
 // to this library reach the plugin untouched.
 //
 // The object must name its plugin in "type" (a file name, not a path); a
-// "cniVersion" or "name", when present, must be a supported version and a
-// valid network name. The bytes are not checked to belong to any network:
+// "cniVersion" or "name", when present, must be a well-formed version and a
+// valid network name (a version this library does not know loads, as in the
+// reference; operations on it are refused). The bytes are not checked to belong to any network:
 // that is the caller's business.
 func NetworkPluginConfFromBytes(pluginConfBytes []byte) (*PluginConfig, error) {
 	netConf := &types.PluginConf{}
@@ -192,11 +193,12 @@ func NetworkPluginConfsFromFiles(networkConfPath, networkName string) ([]*Plugin
 // result is confBytes; each plugin's Bytes is its JSON object exactly as it
 // appears in confBytes.
 //
-// The CNI version is chosen as the specification demands: the highest
-// version this library supports among "cniVersion" and "cniVersions". A
-// configuration offering no supported version, a malformed version, an
-// invalid name or an invalid plugin is refused with a *ConfigError naming
-// the field. A list without "plugins" is accepted with no plugins (they may
+// The CNI version is chosen as the reference chooses it: the highest of
+// "cniVersion" and the "cniVersions" entries that is not newer than the
+// implemented specification, else "cniVersion" as it is. A version this
+// library does not know loads; ADD, CHECK, DEL, STATUS and GC on it are
+// refused before any plugin runs. A malformed version, an invalid name or
+// an invalid plugin is refused with a *ConfigError naming the field. A list without "plugins" is accepted with no plugins (they may
 // come from the network's plugin directory) unless loadOnlyInlinedPlugins is
 // set.
 func NetworkConfFromBytes(confBytes []byte) (*NetworkConfigList, error) {

@@ -72,9 +72,11 @@ func (e *ConfigError) Error() string {
 // ConfigError.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// UnsupportedVersionError is returned (wrapped in a *ConfigError) when a
-// configuration declares a CNI spec version this library cannot drive, or
-// one that is not a version at all.
+// UnsupportedVersionError reports a CNI spec version this library cannot
+// drive: wrapped in a *ConfigError when loading a version that is not a
+// version at all, and wrapped in an *InvalidRuntimeConfError when an
+// operation (ADD, CHECK, DEL, STATUS, GC) is asked of a network whose
+// well-formed version this library does not know.
 type UnsupportedVersionError struct {
 	// Versions are the versions the configuration offered (cniVersion,
 	// and the entries of cniVersions when present).

@@ -1061,9 +1061,9 @@ func TestDiffReferenceDeliberateDifferences(t *testing.T) {
 			},
 		},
 		{
-			// A cniVersion no library implements: the reference runs the
-			// plugin and then cannot read its result; cnirt refuses the
-			// configuration before any plugin runs.
+			// A cniVersion no library implements: both load it; the
+			// reference runs the plugin and then cannot read its result,
+			// cnirt refuses the ADD before any plugin runs.
 			name: "unknown cniVersion",
 			run: func(t *testing.T, cn, ref diffLib) {
 				ctx := t.Context()
@@ -1076,10 +1076,11 @@ func TestDiffReferenceDeliberateDifferences(t *testing.T) {
 				assert.Len(t, ref.recorder().take(), 1, "reference ran the plugin")
 
 				_, err = cn.load(conf)
-				if err == nil {
-					_, err = cn.add(ctx, rt)
-				}
+				require.NoError(t, err, "an unknown version loads, as in the reference")
+				_, err = cn.add(ctx, rt)
 				require.Error(t, err)
+				var uv *libcni.UnsupportedVersionError
+				require.ErrorAs(t, err, &uv)
 				assert.Contains(t, err.Error(), "9.9.9")
 				assert.Empty(t, cn.recorder().take(), "cnirt runs no plugin")
 			},
