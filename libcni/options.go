@@ -24,7 +24,7 @@ func WithDurableCache(on bool) Option {
 // WithSerialization turns the serialization of operations on or off
 // (default on). When on, ADD, CHECK and DEL for one container never run at
 // the same time, in any network, in this process or in another process
-// sharing the cache directory (lock files under <cacheDir>/locks), and
+// sharing the cache directory (OS locks on files under <cacheDir>/locks), and
 // GCNetworkList runs alone for its network. Turn it off only when the
 // caller already serializes.
 func WithSerialization(on bool) Option {

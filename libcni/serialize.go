@@ -21,8 +21,11 @@ import (
 //     including the cache write or removal.
 //
 // The network key is always taken before the container key. The locks are
-// file locks, so they serialize across processes sharing the cache
-// directory, and between CNIConfig values of one process.
+// OS file locks (byte ranges of one file per namespace, opened once per
+// CNIConfig and cache directory, where the OS has them; see pkg/lock), so
+// they serialize across processes sharing the cache directory, and between
+// CNIConfig values of one process. Per operation no lock file is created,
+// opened or removed: taking and releasing each key is one system call.
 
 const (
 	locksDir          = "locks"

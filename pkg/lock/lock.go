@@ -1,10 +1,10 @@
 // Package lock provides keyed locks that serialise work both between the
 // goroutines of one process and between processes that share a directory.
 //
-// A [Locker] is rooted in one directory and forms one namespace of keys. A
-// key (for example a container ID or a network name) maps to the lock file
-// "<dir>/<key>.lock". A caller takes a key exclusively with [Locker.Lock] or
-// shared with [Locker.RLock], and gives it back through the returned [Held]:
+// A [Locker] is rooted in one directory and forms one namespace of keys (for
+// example container IDs, or network names). A caller takes a key
+// exclusively with [Locker.Lock] or shared with [Locker.RLock], and gives it
+// back through the returned [Held]:
 //
 //	containers, err := lock.New(filepath.Join(cacheDir, "locks", "container"))
 //	...
@@ -15,69 +15,96 @@
 //	defer h.Unlock()
 //
 // Use one Locker per namespace (e.g. one on <cacheDir>/locks/container and one
-// on <cacheDir>/locks/network); a Locker is safe for concurrent use and holds
-// no open files between holds, so it needs no Close.
+// on <cacheDir>/locks/network) and keep it for the life of the process; a
+// Locker is safe for concurrent use.
 //
-// # How a lock is taken
+// # Guarantees
 //
-// Taking a key happens in two stages:
-//
-//  1. In-process: goroutines of the same Locker that want the same key queue
-//     on an in-memory reader/writer gate that honours ctx. Exclusive requests
-//     are preferred: once one waits, new shared requests of this Locker wait
-//     behind it, so an exclusive taker (e.g. garbage collection) is not
-//     starved by a stream of shared ones. All shared holders of one Locker
-//     share a single file lock, so only one goroutine per key and process
-//     ever touches the lock file.
-//  2. Cross-process: the winner opens (creating if needed) the lock file and
-//     takes an OS file lock with a non-blocking attempt. While another
-//     process holds it, the attempt is repeated with a capped exponential
-//     backoff (1ms doubling to 20ms by default, see [WithBackoff]) so that
-//     ctx is honoured without helper goroutines. A blocking lock call in a
-//     helper goroutine was rejected: it cannot be interrupted, so a
-//     cancelled wait would leave a goroutine and an open descriptor behind
-//     that later acquire (and must then drop) a lock nobody wants.
-//
-// Cancelling ctx (or its deadline passing) while waiting in either stage
-// returns an error that wraps ctx.Err(), so errors.Is(err, context.Canceled)
-// and errors.Is(err, context.DeadlineExceeded) work. Nothing is left behind:
-// the package starts no goroutines, and a failed or cancelled attempt closes
-// its descriptor and leaves no lock held.
+//   - Exclusive: while a key is held by [Locker.Lock], no other holder of the
+//     same key exists, shared or exclusive, in this process (through this or
+//     any other Locker on the directory) or in any other process using a
+//     Locker on the same directory.
+//   - Shared: any number of [Locker.RLock] holders of one key may overlap, in
+//     any number of processes; they exclude exclusive holders only.
+//   - Waits honour ctx: cancelling ctx (or its deadline passing) ends a wait
+//     with an error that wraps ctx.Err(), so errors.Is(err,
+//     context.Canceled) and errors.Is(err, context.DeadlineExceeded) work.
+//     Nothing is left behind: the package starts no goroutines, and a failed
+//     or cancelled attempt leaves no lock held.
+//   - No stale locks: the operating system drops every lock of a process that
+//     dies, however it dies; nothing needs cleaning up after a crash.
+//   - Different keys are independent, except that two keys may share a lock
+//     slot (see below); they are then serialised with each other, which is
+//     safe but coarser.
 //
 // Cross-process fairness is not guaranteed: the OS lock has no queue, so an
 // exclusive waiter in one process may wait while other processes keep taking
 // the key shared.
 //
-// # Lock files and clean-up
+// # How a lock is taken
 //
-// [Held.UnlockAndRemove] deletes the lock file of an exclusively held key
-// (for example when the container is deleted), so files do not pile up. On
-// unix the file is unlinked while the lock is still held; every acquirer,
-// after getting the OS lock, checks that the file it locked is still the one
-// at the path (same device and inode) and starts over otherwise. This closes
-// the classic race where a waiter gets the lock on a file that has just been
-// unlinked. Shared holders never remove the file.
+// Taking a key happens in two stages:
 //
-// # Operating systems
+//  1. In-process: goroutines of the same Locker that want the same lock slot
+//     queue on an in-memory reader/writer gate that honours ctx. Exclusive
+//     requests are preferred: once one waits, new shared requests of this
+//     Locker wait behind it, so an exclusive taker (e.g. garbage collection)
+//     is not starved by a stream of shared ones. All shared holders of one
+//     Locker share a single OS lock, so only one goroutine per slot and
+//     process ever talks to the OS.
+//  2. Cross-process: the winner takes the OS lock with a non-blocking
+//     attempt. While another process (or another Locker) holds it, the
+//     attempt is repeated with a capped exponential backoff (1ms doubling to
+//     20ms by default, see [WithBackoff]) so that ctx is honoured without
+//     helper goroutines. A blocking lock call in a helper goroutine was
+//     rejected: it cannot be interrupted, so a cancelled wait would leave a
+//     goroutine behind that later acquires (and must then drop) a lock
+//     nobody wants.
 //
-//   - Linux, macOS, FreeBSD, NetBSD, OpenBSD, DragonFly: flock(2). Locks
-//     belong to the open file description, so two Lockers in one process on
-//     the same directory also exclude each other, and a lock is released when
-//     the holding process dies. Descriptors are close-on-exec, so plugins
-//     started while a lock is held do not inherit it. flock on network file
-//     systems (NFS, SMB) may be emulated or absent; keep the directory on a
-//     local file system.
-//   - Windows: LockFileEx/UnlockFileEx from kernel32 on the whole file range,
-//     per handle. Go opens files without FILE_SHARE_DELETE, so a file cannot
-//     be deleted while any process has it open: UnlockAndRemove unlocks,
-//     closes, then tries to delete and silently keeps the file when another
-//     process still has it open (that process, or a later one, removes it on
-//     its own UnlockAndRemove). The identity check is still performed.
-//     Names are compared case-insensitively by the file system, so keys that
-//     differ only in case share a lock file (they then exclude each other,
-//     which is safe but coarser); the same holds on case-insensitive macOS
-//     volumes.
-//   - Other systems: [New] fails with an error wrapping errors.ErrUnsupported.
+// # Byte-range locks (Linux, Windows)
+//
+// Where the OS has byte-range locks owned by an open file (Linux 3.15 and
+// later: open file description locks, F_OFD_SETLK; Windows: LockFileEx),
+// [New] opens one file, "<dir>/.ranges", and keeps it open for the life of
+// the Locker. A key is a one-byte range of that file at an offset hashed
+// from the key (62 bits of FNV-1a), its slot; a lock operation is then a
+// single system call, and no file is created, opened or removed per
+// operation. Two keys whose hashes collide share the slot: the in-process
+// gate is per slot, so they are serialised with each other, never both held
+// exclusively by accident. The lock belongs to the open file, not to the
+// process, so two Lockers of one process on the same directory exclude each
+// other like two processes do. The file stays empty; its descriptor is
+// close-on-exec, so plugins started while a lock is held do not inherit it.
+// Call [Locker.Close] to release the descriptor of a Locker no longer
+// needed (it is also released when the Locker is garbage collected).
+//
+// # A lock file per key (other systems, or [WithFilePerKey])
+//
+// On macOS, FreeBSD, NetBSD, OpenBSD and DragonFly, on Linux kernels without
+// open file description locks, and with [WithFilePerKey], a key maps to the
+// lock file "<dir>/<key>.lock", locked with flock(2) (LockFileEx over the
+// whole file on Windows). The winner of the in-process gate opens (creating
+// if needed) the file and locks it; the lock belongs to the open file
+// description, so two Lockers in one process also exclude each other, and
+// the lock is released when the process dies. [Held.UnlockAndRemove]
+// deletes the lock file of an exclusively held key (for example when the
+// container is deleted), so files do not pile up. On unix the file is
+// unlinked while the lock is still held; every acquirer, after getting the
+// OS lock, checks that the file it locked is still the one at the path
+// (same device and inode) and starts over otherwise. This closes the
+// classic race where a waiter gets the lock on a file that has just been
+// unlinked. Shared holders never remove the file. On Windows a file cannot
+// be deleted while another process has it open: UnlockAndRemove then keeps
+// it (a later UnlockAndRemove removes it). Names are compared
+// case-insensitively on Windows and on case-insensitive macOS volumes, so
+// keys that differ only in case then share a lock file (safe but coarser).
+//
+// The two schemes do not exclude each other: all processes sharing a
+// directory must use the same one (they do when they run the same build on
+// the same system with the same options). Byte-range and flock locks on
+// network file systems (NFS, SMB) may be emulated or absent; keep the
+// directory on a local file system. Other systems: [New] fails with an error
+// wrapping errors.ErrUnsupported.
 //
 // # Rules for callers
 //
@@ -105,7 +132,7 @@ import (
 // the lock was already released through this Held.
 var ErrNotHeld = errors.New("lock: not held")
 
-// Default backoff bounds for retrying the OS file lock while another process
+// Default backoff bounds for retrying the OS lock while another process
 // holds it.
 const (
 	DefaultMinBackoff = time.Millisecond
@@ -115,10 +142,15 @@ const (
 // fileSuffix is appended to a key to form its lock file name.
 const fileSuffix = ".lock"
 
+// RangeFileName is the name of the file, inside a Locker's directory, whose
+// byte ranges hold the locks when byte-range locking is used. It starts
+// with a dot, which no key does, so it never names a per-key lock file.
+const RangeFileName = ".ranges"
+
 // Option configures a [Locker] created by [New].
 type Option func(*Locker)
 
-// WithBackoff sets the delay before the second attempt at the OS file lock
+// WithBackoff sets the delay before the second attempt at the OS lock
 // (min) and the cap for the doubling delays after it (max). Non-positive
 // values keep the defaults; max is raised to min if smaller.
 func WithBackoff(minDelay, maxDelay time.Duration) Option {
@@ -138,28 +170,45 @@ func WithFileMode(mode fs.FileMode) Option {
 	return func(l *Locker) { l.fileMode = mode.Perm() }
 }
 
-// Locker hands out keyed locks backed by lock files in one directory. It is
-// safe for concurrent use by multiple goroutines; its zero value is not
-// usable, create it with [New].
+// WithFilePerKey selects a lock file per key (flock) even where byte-range
+// locks are available (see the package documentation). Every process
+// sharing the directory must then use it too.
+func WithFilePerKey() Option {
+	return func(l *Locker) { l.filePerKey = true }
+}
+
+// Locker hands out keyed locks backed by OS locks on files in one
+// directory. It is safe for concurrent use by multiple goroutines; its zero
+// value is not usable, create it with [New].
 type Locker struct {
 	dir        string
 	minBackoff time.Duration
 	maxBackoff time.Duration
 	fileMode   fs.FileMode
+	filePerKey bool
 	sys        osLocker
+	ranges     *rangeFile // nil when a lock file per key is used
 
 	mu   sync.Mutex
-	keys map[string]*keyState // guarded by mu
+	keys map[slotKey]*keyState // guarded by mu
 }
 
-// keyState is the in-process state of one key. All fields are guarded by
+// slotKey identifies the in-process state of a lock: the slot (byte
+// offset) with byte-range locks, the key itself with a file per key.
+type slotKey struct {
+	slot int64
+	name string
+}
+
+// keyState is the in-process state of one slot. All fields are guarded by
 // the owning Locker's mu.
 type keyState struct {
-	refs           int      // goroutines waiting for or holding the key
-	writer         bool     // an exclusive holder (or acquirer) owns the key
+	refs           int      // goroutines waiting for or holding the slot
+	writer         bool     // an exclusive holder (or acquirer) owns the slot
 	readers        int      // shared holders, including a first one still acquiring
-	shared         *os.File // the file lock held for all shared holders
-	releasing      bool     // the last shared holder is releasing the file lock
+	sharedHeld     bool     // the OS lock is held for all shared holders
+	shared         *os.File // that lock's file, with a file per key
+	releasing      bool     // the last shared holder is releasing the OS lock
 	writersWaiting int      // exclusive requests queued in-process
 	wake           chan struct{}
 }
@@ -180,15 +229,12 @@ func (st *keyState) broadcast() {
 	}
 }
 
-// New returns a Locker whose lock files live in dir, creating dir (mode
-// 0o700, with parents) if it does not exist.
+// New returns a Locker whose locks live in dir, creating dir (mode 0o700,
+// with parents) if it does not exist. With byte-range locks it opens
+// dir/[RangeFileName] (creating it if needed) and keeps it open.
 func New(dir string, opts ...Option) (*Locker, error) {
 	if dir == "" {
 		return nil, errors.New("lock: empty directory")
-	}
-	sys, err := newOSLocker()
-	if err != nil {
-		return nil, fmt.Errorf("lock: directory %s: %w", dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("lock: create directory: %w", err)
@@ -198,8 +244,7 @@ func New(dir string, opts ...Option) (*Locker, error) {
 		minBackoff: DefaultMinBackoff,
 		maxBackoff: DefaultMaxBackoff,
 		fileMode:   0o600,
-		sys:        sys,
-		keys:       make(map[string]*keyState),
+		keys:       make(map[slotKey]*keyState),
 	}
 	for _, opt := range opts {
 		if opt != nil {
@@ -209,19 +254,78 @@ func New(dir string, opts ...Option) (*Locker, error) {
 	if l.maxBackoff < l.minBackoff {
 		l.maxBackoff = l.minBackoff
 	}
+	sys, err := newOSLocker()
+	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return nil, fmt.Errorf("lock: directory %s: %w", dir, err)
+	}
+	l.sys = sys
+	if !l.filePerKey {
+		r, rerr := openRangeFile(sys, filepath.Join(dir, RangeFileName), l.fileMode)
+		switch {
+		case rerr == nil:
+			l.ranges = r
+			return l, nil
+		case !errors.Is(rerr, errors.ErrUnsupported):
+			return nil, fmt.Errorf("lock: directory %s: %w", dir, rerr)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lock: directory %s: %w", dir, err)
+	}
 	return l, nil
+}
+
+// Close releases the descriptor of the range file. It must not be called
+// while a key is held or being waited for; later Lock and RLock calls fail.
+// It is not needed with a lock file per key, where it does nothing.
+func (l *Locker) Close() error {
+	if l.ranges == nil {
+		return nil
+	}
+	return l.ranges.close()
 }
 
 // Dir returns the directory holding the lock files.
 func (l *Locker) Dir() string { return l.dir }
 
-// Path returns the lock file path for key, or an error if key is invalid
-// (see [ValidateKey]).
+// Ranges reports whether the Locker uses byte-range locks on one file
+// (true) or a lock file per key (false).
+func (l *Locker) Ranges() bool { return l.ranges != nil }
+
+// Path returns the file that holds key's lock — dir/[RangeFileName] with
+// byte-range locks, dir/<key>.lock with a file per key — or an error if
+// key is invalid (see [ValidateKey]).
 func (l *Locker) Path(key string) (string, error) {
 	if err := ValidateKey(key); err != nil {
 		return "", err
 	}
+	if l.ranges != nil {
+		return l.ranges.path, nil
+	}
 	return filepath.Join(l.dir, key+fileSuffix), nil
+}
+
+// slotOf returns the byte offset of key in the range file: 62 bits of its
+// FNV-1a hash, so that offset+1 never overflows a signed 64-bit offset.
+func slotOf(key string) int64 {
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	h := uint64(offset64)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= prime64
+	}
+	return int64(h >> 2)
+}
+
+// stateKey returns the in-process identity of key's lock.
+func (l *Locker) stateKey(key string) slotKey {
+	if l.ranges != nil {
+		return slotKey{slot: slotOf(key)}
+	}
+	return slotKey{name: key}
 }
 
 // Lock takes key exclusively, waiting until no other goroutine or process
@@ -232,16 +336,16 @@ func (l *Locker) Lock(ctx context.Context, key string) (*Held, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	path, err := l.Path(key)
-	if err != nil {
+	if err := ValidateKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, l.waitErr(key, false, err)
 	}
+	sk := l.stateKey(key)
 
 	l.mu.Lock()
-	st := l.ref(key)
+	st := l.ref(sk)
 	queued := false
 	for st.writer || st.readers > 0 || st.releasing {
 		if !queued {
@@ -251,7 +355,7 @@ func (l *Locker) Lock(ctx context.Context, key string) (*Held, error) {
 		if err := l.wait(ctx, st); err != nil {
 			st.writersWaiting--
 			st.broadcast() // shared requests may have been held back by us
-			l.unref(key, st)
+			l.unref(sk, st)
 			l.mu.Unlock()
 			return nil, l.waitErr(key, false, err)
 		}
@@ -262,16 +366,16 @@ func (l *Locker) Lock(ctx context.Context, key string) (*Held, error) {
 	st.writer = true
 	l.mu.Unlock()
 
-	f, err := l.acquireFile(ctx, key, path, false)
+	f, err := l.acquire(ctx, key, sk, false)
 	if err != nil {
 		l.mu.Lock()
 		st.writer = false
 		st.broadcast()
-		l.unref(key, st)
+		l.unref(sk, st)
 		l.mu.Unlock()
 		return nil, err
 	}
-	return &Held{l: l, key: key, path: path, st: st, file: f}, nil
+	return &Held{l: l, key: key, sk: sk, st: st, file: f}, nil
 }
 
 // RLock takes key shared, waiting until no goroutine or process holds it
@@ -283,63 +387,64 @@ func (l *Locker) RLock(ctx context.Context, key string) (*Held, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	path, err := l.Path(key)
-	if err != nil {
+	if err := ValidateKey(key); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, l.waitErr(key, true, err)
 	}
+	sk := l.stateKey(key)
 
 	l.mu.Lock()
-	st := l.ref(key)
-	for st.writer || st.writersWaiting > 0 || st.releasing || (st.readers > 0 && st.shared == nil) {
+	st := l.ref(sk)
+	for st.writer || st.writersWaiting > 0 || st.releasing || (st.readers > 0 && !st.sharedHeld) {
 		if err := l.wait(ctx, st); err != nil {
-			l.unref(key, st)
+			l.unref(sk, st)
 			l.mu.Unlock()
 			return nil, l.waitErr(key, true, err)
 		}
 	}
 	st.readers++
-	if st.shared != nil {
+	if st.sharedHeld {
 		l.mu.Unlock()
-		return &Held{l: l, key: key, path: path, st: st, shared: true}, nil
+		return &Held{l: l, key: key, sk: sk, st: st, shared: true}, nil
 	}
-	// First shared holder in this process: take the file lock for everyone.
+	// First shared holder in this process: take the OS lock for everyone.
 	l.mu.Unlock()
 
-	f, err := l.acquireFile(ctx, key, path, true)
+	f, err := l.acquire(ctx, key, sk, true)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
 		st.readers--
 		st.broadcast()
-		l.unref(key, st)
+		l.unref(sk, st)
 		return nil, err
 	}
+	st.sharedHeld = true
 	st.shared = f
 	st.broadcast() // let the shared requests that queued behind us in
-	return &Held{l: l, key: key, path: path, st: st, shared: true}, nil
+	return &Held{l: l, key: key, sk: sk, st: st, shared: true}, nil
 }
 
-// ref returns the state of key, creating it, and counts the caller in.
+// ref returns the state of sk, creating it, and counts the caller in.
 // l.mu must be held.
-func (l *Locker) ref(key string) *keyState {
-	st := l.keys[key]
+func (l *Locker) ref(sk slotKey) *keyState {
+	st := l.keys[sk]
 	if st == nil {
 		st = &keyState{}
-		l.keys[key] = st
+		l.keys[sk] = st
 	}
 	st.refs++
 	return st
 }
 
-// unref counts the caller out of st and forgets the key when nobody waits
+// unref counts the caller out of st and forgets the slot when nobody waits
 // for or holds it any more. l.mu must be held.
-func (l *Locker) unref(key string, st *keyState) {
+func (l *Locker) unref(sk slotKey, st *keyState) {
 	st.refs--
 	if st.refs == 0 {
-		delete(l.keys, key)
+		delete(l.keys, sk)
 	}
 }
 
@@ -365,6 +470,52 @@ func (l *Locker) waitErr(key string, shared bool, err error) error {
 		mode = "shared"
 	}
 	return fmt.Errorf("lock: waiting for %s lock on %q in %s: %w", mode, key, l.dir, err)
+}
+
+// acquire takes the OS lock of key (slot sk), retrying with backoff while
+// another process or Locker holds it. With a file per key it returns the
+// open, locked file; with byte ranges it returns nil.
+func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared bool) (*os.File, error) {
+	if l.ranges == nil {
+		return l.acquireFile(ctx, key, filepath.Join(l.dir, key+fileSuffix), shared)
+	}
+	var (
+		delay = l.minBackoff
+		timer *time.Timer
+	)
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		ok, err := l.ranges.tryLock(sk.slot, shared)
+		if err != nil {
+			return nil, fmt.Errorf("lock: lock %q in %s: %w", key, l.ranges.path, err)
+		}
+		if ok {
+			return nil, nil
+		}
+		if timer, err = l.backoff(ctx, timer, delay); err != nil {
+			return nil, l.waitErr(key, shared, err)
+		}
+		delay = min(2*delay, l.maxBackoff)
+	}
+}
+
+// backoff sleeps for delay or until ctx is done, reusing timer.
+func (l *Locker) backoff(ctx context.Context, timer *time.Timer, delay time.Duration) (*time.Timer, error) {
+	if timer == nil {
+		timer = time.NewTimer(delay)
+	} else {
+		timer.Reset(delay)
+	}
+	select {
+	case <-ctx.Done():
+		return timer, ctx.Err()
+	case <-timer.C:
+		return timer, nil
+	}
 }
 
 // acquireFile opens the lock file at path and takes the OS lock on it,
@@ -409,16 +560,9 @@ func (l *Locker) acquireFile(ctx context.Context, key, path string, shared bool)
 			}
 			continue
 		}
-		if timer == nil {
-			timer = time.NewTimer(delay)
-		} else {
-			timer.Reset(delay)
-		}
-		select {
-		case <-ctx.Done():
+		if timer, err = l.backoff(ctx, timer, delay); err != nil {
 			_ = f.Close()
-			return nil, l.waitErr(key, shared, ctx.Err())
-		case <-timer.C:
+			return nil, l.waitErr(key, shared, err)
 		}
 		delay = min(2*delay, l.maxBackoff)
 	}
@@ -443,10 +587,10 @@ func (l *Locker) open(path string) (*os.File, error) {
 type Held struct {
 	l      *Locker
 	key    string
-	path   string
+	sk     slotKey
 	st     *keyState
 	shared bool
-	file   *os.File // exclusive holds only; shared ones use st.shared
+	file   *os.File // exclusive holds with a file per key; shared ones use st.shared
 	done   atomic.Bool
 }
 
@@ -456,21 +600,21 @@ func (h *Held) Key() string { return h.key }
 // Shared reports whether the key is held shared (taken with [Locker.RLock]).
 func (h *Held) Shared() bool { return h.shared }
 
-// Unlock releases the lock. The lock file is kept for later use. It returns
+// Unlock releases the lock. A lock file is kept for later use. It returns
 // [ErrNotHeld] if the lock was already released, or an error from releasing
 // the OS lock (the in-process lock is released in any case).
 func (h *Held) Unlock() error {
 	return h.release(false)
 }
 
-// UnlockAndRemove releases an exclusive lock and deletes its lock file, so
-// that keys that are gone (e.g. deleted containers) leave no files behind.
-// On unix the file is unlinked while the lock is still held; concurrent
-// waiters notice and retry on a fresh file. On Windows the file is deleted
-// after unlocking, unless another process still has it open (see the package
-// documentation). For a shared hold it is the same as [Held.Unlock]: shared
-// holders never remove the file. Errors are as for Unlock; a failure to
-// delete is reported after the lock has been released.
+// UnlockAndRemove releases an exclusive lock and, with a lock file per key,
+// deletes its lock file, so that keys that are gone (e.g. deleted
+// containers) leave no files behind. On unix the file is unlinked while the
+// lock is still held; concurrent waiters notice and retry on a fresh file.
+// On Windows the file is deleted after unlocking, unless another process
+// still has it open (see the package documentation). With byte-range locks,
+// and for a shared hold, it is the same as [Held.Unlock]. Errors are as for
+// Unlock; a failure to delete is reported after the lock has been released.
 func (h *Held) UnlockAndRemove() error {
 	return h.release(true)
 }
@@ -483,16 +627,19 @@ func (h *Held) release(remove bool) error {
 	l, st := h.l, h.st
 	if !h.shared {
 		var err error
-		if remove {
-			err = l.sys.unlockAndRemove(h.file, h.path)
-		} else {
+		switch {
+		case l.ranges != nil:
+			err = l.ranges.unlock(h.sk.slot)
+		case remove:
+			err = l.sys.unlockAndRemove(h.file, filepath.Join(l.dir, h.key+fileSuffix))
+		default:
 			err = unlockClose(l.sys, h.file)
 		}
 		h.file = nil
 		l.mu.Lock()
 		st.writer = false
 		st.broadcast()
-		l.unref(h.key, st)
+		l.unref(h.sk, st)
 		l.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("lock: release %q: %w", h.key, err)
@@ -506,14 +653,19 @@ func (h *Held) release(remove bool) error {
 	if st.readers == 0 {
 		f := st.shared
 		st.shared = nil
+		st.sharedHeld = false
 		st.releasing = true
 		l.mu.Unlock()
-		err = unlockClose(l.sys, f)
+		if l.ranges != nil {
+			err = l.ranges.unlock(h.sk.slot)
+		} else {
+			err = unlockClose(l.sys, f)
+		}
 		l.mu.Lock()
 		st.releasing = false
 	}
 	st.broadcast()
-	l.unref(h.key, st)
+	l.unref(h.sk, st)
 	l.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("lock: release %q: %w", h.key, err)

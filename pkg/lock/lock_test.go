@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,15 +19,63 @@ import (
 // fastBackoff keeps cross-Locker and cross-process contention cheap in tests.
 var fastBackoff = WithBackoff(100*time.Microsecond, 2*time.Millisecond)
 
-// newTestLocker returns a Locker on dir (a fresh temp dir when empty).
-func newTestLocker(t testing.TB, dir string) *Locker {
+// lockMode is one of the two locking schemes (see the package doc).
+type lockMode struct {
+	name       string
+	filePerKey bool
+}
+
+// testModes are the schemes every generic test runs with. Where the OS has
+// no byte-range locks, "ranges" falls back to a file per key as well.
+var testModes = []lockMode{{"ranges", false}, {"file per key", true}}
+
+// forModes runs test once per locking scheme, as subtests.
+func forModes(t *testing.T, test func(t *testing.T, m lockMode)) {
+	for _, m := range testModes {
+		t.Run(m.name, func(t *testing.T) { test(t, m) })
+	}
+}
+
+// newLocker returns a Locker of mode m on dir (a fresh temp dir when empty).
+func (m lockMode) newLocker(t testing.TB, dir string) *Locker {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	l, err := New(dir, fastBackoff)
+	opts := []Option{fastBackoff}
+	if m.filePerKey {
+		opts = append(opts, WithFilePerKey())
+	}
+	l, err := New(dir, opts...)
 	require.NoError(t, err)
+	if !m.filePerKey {
+		t.Cleanup(func() { _ = l.Close() })
+	}
 	return l
+}
+
+// newTestLocker returns a Locker of the default scheme on dir.
+func newTestLocker(t testing.TB, dir string) *Locker {
+	t.Helper()
+	return testModes[0].newLocker(t, dir)
+}
+
+// newFileLocker returns a Locker with a lock file per key on dir.
+func newFileLocker(t testing.TB, dir string) *Locker {
+	t.Helper()
+	return testModes[1].newLocker(t, dir)
+}
+
+// lockFiles lists the names in dir other than the range file.
+func lockFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	var names []string
+	for _, n := range dirEntries(t, dir) {
+		if n != RangeFileName {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // maxTracker records how many holders overlap.
@@ -125,7 +174,7 @@ func TestInvalidKeyRefused(t *testing.T) {
 		_, err = l.Path(key)
 		assert.ErrorIs(t, err, ErrInvalidKey, "Path(%q)", key)
 	}
-	assert.Empty(t, dirEntries(t, l.Dir()), "no file may be created for an invalid key")
+	assert.Empty(t, lockFiles(t, l.Dir()), "no file may be created for an invalid key")
 	assert.Equal(t, []string{filepath.Base(l.Dir())}, dirEntries(t, filepath.Dir(l.Dir())), "nothing created next to the directory")
 	assert.Zero(t, keyCount(l))
 }
@@ -156,7 +205,9 @@ func TestNew(t *testing.T) {
 	assert.Error(t, err)
 }
 
-func TestExclusiveMutualExclusion(t *testing.T) {
+func TestExclusiveMutualExclusion(t *testing.T) { forModes(t, testExclusiveMutualExclusion) }
+
+func testExclusiveMutualExclusion(t *testing.T, m lockMode) {
 	t.Parallel()
 	tests := []struct {
 		name          string
@@ -169,7 +220,7 @@ func TestExclusiveMutualExclusion(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			shared := newTestLocker(t, dir)
+			shared := m.newLocker(t, dir)
 			var tr maxTracker
 			var total atomic.Int32
 			var wg sync.WaitGroup
@@ -177,7 +228,7 @@ func TestExclusiveMutualExclusion(t *testing.T) {
 			for range goroutines {
 				l := shared
 				if tt.lockerPerGoro {
-					l = newTestLocker(t, dir)
+					l = m.newLocker(t, dir)
 				}
 				wg.Go(func() {
 					for range iters {
@@ -201,7 +252,9 @@ func TestExclusiveMutualExclusion(t *testing.T) {
 	}
 }
 
-func TestSharedHoldersOverlap(t *testing.T) {
+func TestSharedHoldersOverlap(t *testing.T) { forModes(t, testSharedHoldersOverlap) }
+
+func testSharedHoldersOverlap(t *testing.T, m lockMode) {
 	t.Parallel()
 	tests := []struct {
 		name          string
@@ -214,7 +267,7 @@ func TestSharedHoldersOverlap(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			shared := newTestLocker(t, dir)
+			shared := m.newLocker(t, dir)
 			const n = 6
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -226,7 +279,7 @@ func TestSharedHoldersOverlap(t *testing.T) {
 			for range n {
 				l := shared
 				if tt.lockerPerGoro {
-					l = newTestLocker(t, dir)
+					l = m.newLocker(t, dir)
 				}
 				wg.Go(func() {
 					h, err := l.RLock(ctx, "net")
@@ -250,10 +303,12 @@ func TestSharedHoldersOverlap(t *testing.T) {
 	}
 }
 
-func TestExclusiveWaitsForAllShared(t *testing.T) {
+func TestExclusiveWaitsForAllShared(t *testing.T) { forModes(t, testExclusiveWaitsForAllShared) }
+
+func testExclusiveWaitsForAllShared(t *testing.T, m lockMode) {
 	t.Parallel()
 	dir := t.TempDir()
-	a, b := newTestLocker(t, dir), newTestLocker(t, dir)
+	a, b := m.newLocker(t, dir), m.newLocker(t, dir)
 	ctx := context.Background()
 
 	// Readers in two Lockers (two file locks) and two in one.
@@ -304,9 +359,11 @@ func TestExclusiveWaitsForAllShared(t *testing.T) {
 	assert.Zero(t, keyCount(b))
 }
 
-func TestWriterPreferredInProcess(t *testing.T) {
+func TestWriterPreferredInProcess(t *testing.T) { forModes(t, testWriterPreferredInProcess) }
+
+func testWriterPreferredInProcess(t *testing.T, m lockMode) {
 	t.Parallel()
-	l := newTestLocker(t, "")
+	l := m.newLocker(t, "")
 	ctx := context.Background()
 	r, err := l.RLock(ctx, "net")
 	require.NoError(t, err)
@@ -321,7 +378,7 @@ func TestWriterPreferredInProcess(t *testing.T) {
 	require.Eventually(t, func() bool {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		return l.keys["net"].writersWaiting == 1
+		return l.keys[l.stateKey("net")].writersWaiting == 1
 	}, 5*time.Second, time.Millisecond)
 
 	short, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
@@ -335,10 +392,12 @@ func TestWriterPreferredInProcess(t *testing.T) {
 	assert.Zero(t, keyCount(l))
 }
 
-func TestMixedReadersWriters(t *testing.T) {
+func TestMixedReadersWriters(t *testing.T) { forModes(t, testMixedReadersWriters) }
+
+func testMixedReadersWriters(t *testing.T, m lockMode) {
 	t.Parallel()
 	dir := t.TempDir()
-	lockers := []*Locker{newTestLocker(t, dir), newTestLocker(t, dir)}
+	lockers := []*Locker{m.newLocker(t, dir), m.newLocker(t, dir)}
 	var mu sync.Mutex
 	readers, writers := 0, 0
 	maxReaders := 0
@@ -391,7 +450,7 @@ func TestMixedReadersWriters(t *testing.T) {
 func TestDifferentKeysIndependent(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	a, b := newTestLocker(t, dir), newTestLocker(t, dir)
+	a, b := newFileLocker(t, dir), newFileLocker(t, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
@@ -413,7 +472,7 @@ func TestDifferentKeysIndependent(t *testing.T) {
 
 func TestUnlockAndRemove(t *testing.T) {
 	t.Parallel()
-	l := newTestLocker(t, "")
+	l := newFileLocker(t, "")
 	ctx := context.Background()
 	path, err := l.Path("c")
 	require.NoError(t, err)
@@ -458,7 +517,7 @@ func TestUnlinkWhileWaiting(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	a, b, c := newTestLocker(t, dir), newTestLocker(t, dir), newTestLocker(t, dir)
+	a, b, c := newFileLocker(t, dir), newFileLocker(t, dir), newFileLocker(t, dir)
 	ctx := context.Background()
 
 	ha, err := a.Lock(ctx, "k")
@@ -497,7 +556,7 @@ func TestRemoveUnderConcurrency(t *testing.T) {
 	var tr maxTracker
 	var wg sync.WaitGroup
 	for g := range 8 {
-		l := newTestLocker(t, dir)
+		l := newFileLocker(t, dir)
 		wg.Go(func() {
 			for i := range 40 {
 				h, err := l.Lock(context.Background(), "victim")
@@ -525,9 +584,11 @@ func TestRemoveUnderConcurrency(t *testing.T) {
 	assert.Empty(t, dirEntries(t, dir))
 }
 
-func TestAlreadyCancelled(t *testing.T) {
+func TestAlreadyCancelled(t *testing.T) { forModes(t, testAlreadyCancelled) }
+
+func testAlreadyCancelled(t *testing.T, m lockMode) {
 	t.Parallel()
-	l := newTestLocker(t, "")
+	l := m.newLocker(t, "")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := l.Lock(ctx, "k")
@@ -535,7 +596,7 @@ func TestAlreadyCancelled(t *testing.T) {
 	_, err = l.RLock(ctx, "k")
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Zero(t, keyCount(l))
-	assert.Empty(t, dirEntries(t, l.Dir()))
+	assert.Empty(t, lockFiles(t, l.Dir()))
 }
 
 // countFDs returns the number of open descriptors of this process, or -1
@@ -566,7 +627,9 @@ func settledGoroutines(want int) int {
 
 // TestCancelWhileWaiting is deliberately not parallel: it compares goroutine
 // and descriptor counts before and after.
-func TestCancelWhileWaiting(t *testing.T) {
+func TestCancelWhileWaiting(t *testing.T) { forModes(t, testCancelWhileWaiting) }
+
+func testCancelWhileWaiting(t *testing.T, m lockMode) {
 	tests := []struct {
 		name        string
 		holderMode  string // "lock" or "rlock"
@@ -592,10 +655,10 @@ func TestCancelWhileWaiting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			holderL := newTestLocker(t, dir)
+			holderL := m.newLocker(t, dir)
 			waiterL := holderL
 			if !tt.sameLocker {
-				waiterL = newTestLocker(t, dir)
+				waiterL = m.newLocker(t, dir)
 			}
 			baseG := runtime.NumGoroutine()
 			baseFD := countFDs(t)
@@ -644,9 +707,11 @@ func TestCancelWhileWaiting(t *testing.T) {
 
 // TestNoLeaksAfterChurn checks descriptors and goroutines after many
 // contended acquisitions in all modes. Not parallel (counts are global).
-func TestNoLeaksAfterChurn(t *testing.T) {
+func TestNoLeaksAfterChurn(t *testing.T) { forModes(t, testNoLeaksAfterChurn) }
+
+func testNoLeaksAfterChurn(t *testing.T, m lockMode) {
 	dir := t.TempDir()
-	lockers := []*Locker{newTestLocker(t, dir), newTestLocker(t, dir)}
+	lockers := []*Locker{m.newLocker(t, dir), m.newLocker(t, dir)}
 	baseG := runtime.NumGoroutine()
 	baseFD := countFDs(t)
 	var wg sync.WaitGroup
@@ -687,4 +752,66 @@ func TestNoLeaksAfterChurn(t *testing.T) {
 	h, err := lockers[0].Lock(context.Background(), "k")
 	require.NoError(t, err)
 	require.NoError(t, h.UnlockAndRemove())
+}
+
+// TestRangesUseOneOpenFile checks the byte-range scheme's promise: holding
+// many keys in both modes creates no file and opens no descriptor beyond
+// the range file opened by New.
+func TestRangesUseOneOpenFile(t *testing.T) {
+	dir := t.TempDir()
+	l := newTestLocker(t, dir)
+	if !l.Ranges() {
+		t.Skipf("no byte-range locks on %s: a file per key is used", runtime.GOOS)
+	}
+	baseFD := countFDs(t)
+	ctx := context.Background()
+	var held []*Held
+	for i := range 50 {
+		key := "ctr-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("9", i/26)
+		var h *Held
+		var err error
+		if i%2 == 0 {
+			h, err = l.Lock(ctx, key)
+		} else {
+			h, err = l.RLock(ctx, key)
+		}
+		require.NoError(t, err)
+		held = append(held, h)
+	}
+	if baseFD >= 0 {
+		assert.Equal(t, baseFD, countFDs(t), "no descriptor per held key")
+	}
+	assert.Equal(t, []string{RangeFileName}, dirEntries(t, dir))
+	for _, h := range held {
+		require.NoError(t, h.UnlockAndRemove())
+	}
+	assert.Equal(t, []string{RangeFileName}, dirEntries(t, dir))
+	path, err := l.Path("ctr-a")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, RangeFileName), path)
+	assert.Zero(t, keyCount(l))
+
+	// After Close the Locker refuses to lock rather than pretending.
+	require.NoError(t, l.Close())
+	_, err = l.Lock(ctx, "after-close")
+	assert.Error(t, err)
+	assert.Zero(t, keyCount(l))
+}
+
+// TestSlotsSpreadKeys checks that distinct keys get distinct slots (the
+// hash is not degenerate) and that a slot is a valid one-byte range.
+func TestSlotsSpreadKeys(t *testing.T) {
+	t.Parallel()
+	seen := map[int64]string{}
+	for i := range 10000 {
+		key := "container-" + strconv.Itoa(i)
+		s := slotOf(key)
+		require.GreaterOrEqual(t, s, int64(0))
+		require.Less(t, s, int64(1)<<62)
+		if other, dup := seen[s]; dup {
+			t.Fatalf("keys %q and %q share slot %d", other, key, s)
+		}
+		seen[s] = key
+	}
+	assert.Equal(t, slotOf("net1"), slotOf("net1"))
 }

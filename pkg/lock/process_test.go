@@ -33,6 +33,7 @@ const (
 	childMarkDir = "CNIRT_LOCK_TEST_MARKDIR"
 	childOut     = "CNIRT_LOCK_TEST_OUT"
 	childMode    = "CNIRT_LOCK_TEST_MODE"
+	childPerKey  = "CNIRT_LOCK_TEST_FILE_PER_KEY"
 )
 
 // TestMain runs the child roles when the binary is re-executed by a test.
@@ -45,7 +46,11 @@ func TestMain(m *testing.M) {
 
 // runChild executes one child role and returns the exit code.
 func runChild(role string) int {
-	l, err := New(os.Getenv(childDir), fastBackoff)
+	opts := []Option{fastBackoff}
+	if os.Getenv(childPerKey) == "1" {
+		opts = append(opts, WithFilePerKey())
+	}
+	l, err := New(os.Getenv(childDir), opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -135,6 +140,14 @@ func hammer(l *Locker, key string, n int, remove bool, markDir, out string) erro
 	return os.WriteFile(out, []byte(lines.String()), 0o600)
 }
 
+// env returns the child environment entry selecting mode m.
+func (m lockMode) env() string {
+	if m.filePerKey {
+		return childPerKey + "=1"
+	}
+	return childPerKey + "=0"
+}
+
 // childCmd returns a command re-executing the test binary in role.
 func childCmd(role string, env ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -165,7 +178,9 @@ func readIntervals(t *testing.T, paths []string) []interval {
 	return all
 }
 
-func TestCrossProcessExclusion(t *testing.T) {
+func TestCrossProcessExclusion(t *testing.T) { forModes(t, testCrossProcessExclusion) }
+
+func testCrossProcessExclusion(t *testing.T, m lockMode) {
 	t.Parallel()
 	tests := []struct {
 		name   string
@@ -188,7 +203,7 @@ func TestCrossProcessExclusion(t *testing.T) {
 			for i := range children {
 				out := filepath.Join(outDir, fmt.Sprintf("child%d", i))
 				outs = append(outs, out)
-				cmd := childCmd("hammer",
+				cmd := childCmd("hammer", m.env(),
 					childDir+"="+dir, childKey+"=shared-key", childIters+"="+strconv.Itoa(iters),
 					childRemove+"="+rm, childMarkDir+"="+markDir, childOut+"="+out)
 				cmd.Stderr = &strings.Builder{}
@@ -199,7 +214,7 @@ func TestCrossProcessExclusion(t *testing.T) {
 			for i := range goroutines {
 				out := filepath.Join(outDir, fmt.Sprintf("goroutine%d", i))
 				outs = append(outs, out)
-				l := newTestLocker(t, dir)
+				l := m.newLocker(t, dir)
 				wg.Go(func() {
 					assert.NoError(t, hammer(l, "shared-key", iters, tt.remove, markDir, out))
 				})
@@ -215,19 +230,24 @@ func TestCrossProcessExclusion(t *testing.T) {
 			for i := 1; i < len(ivs); i++ {
 				assert.Greater(t, ivs[i].enter, ivs[i-1].exit, "holds %d and %d overlap", i-1, i)
 			}
-			if tt.remove {
+			switch {
+			case !m.filePerKey:
+				assert.Equal(t, []string{RangeFileName}, dirEntries(t, dir), "no file per key")
+			case tt.remove:
 				assert.Empty(t, dirEntries(t, dir), "lock files must not pile up")
-			} else {
+			default:
 				assert.Equal(t, []string{"shared-key.lock"}, dirEntries(t, dir))
 			}
 		})
 	}
 }
 
-func TestCrossProcessModes(t *testing.T) {
+func TestCrossProcessModes(t *testing.T) { forModes(t, testCrossProcessModes) }
+
+func testCrossProcessModes(t *testing.T, m lockMode) {
 	t.Parallel()
 	dir := t.TempDir()
-	l := newTestLocker(t, dir)
+	l := m.newLocker(t, dir)
 	ctx := context.Background()
 	shared, err := l.RLock(ctx, "shared")
 	require.NoError(t, err)
@@ -250,7 +270,7 @@ func TestCrossProcessModes(t *testing.T) {
 	for _, tt := range tests {
 		probes = append(probes, tt.probe)
 	}
-	cmd := childCmd("probe", childDir+"="+dir, childMode+"="+strings.Join(probes, ","))
+	cmd := childCmd("probe", m.env(), childDir+"="+dir, childMode+"="+strings.Join(probes, ","))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -264,10 +284,12 @@ func TestCrossProcessModes(t *testing.T) {
 	require.NoError(t, excl.Unlock())
 }
 
-func TestLockReleasedWhenHolderDies(t *testing.T) {
+func TestLockReleasedWhenHolderDies(t *testing.T) { forModes(t, testLockReleasedWhenHolderDies) }
+
+func testLockReleasedWhenHolderDies(t *testing.T, m lockMode) {
 	t.Parallel()
 	dir := t.TempDir()
-	cmd := childCmd("hold", childDir+"="+dir, childKey+"=c1")
+	cmd := childCmd("hold", m.env(), childDir+"="+dir, childKey+"=c1")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
@@ -275,7 +297,7 @@ func TestLockReleasedWhenHolderDies(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "held\n", line)
 
-	l := newTestLocker(t, dir)
+	l := m.newLocker(t, dir)
 	short, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	_, err = l.Lock(short, "c1")
 	cancel()
@@ -289,7 +311,7 @@ func TestLockReleasedWhenHolderDies(t *testing.T) {
 	require.NoError(t, err, "the OS releases a dead holder's lock")
 	require.NoError(t, h.UnlockAndRemove())
 	_, err = os.Stat(filepath.Join(dir, "c1.lock"))
-	if runtime.GOOS != "windows" {
+	if runtime.GOOS != "windows" || !m.filePerKey {
 		assert.ErrorIs(t, err, fs.ErrNotExist)
 	}
 }

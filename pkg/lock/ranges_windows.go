@@ -1,0 +1,73 @@
+//go:build windows
+
+package lock
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// rangeFile is the open range file; its byte ranges are locked with
+// LockFileEx, whose locks belong to the handle: they conflict with those of
+// every other handle (other Lockers, other processes) and are released when
+// the handle is closed, also by the death of the process.
+type rangeFile struct {
+	path string
+	sys  osLocker
+	f    *os.File // kept open; owns h
+	h    uintptr
+}
+
+// openRangeFile opens (creating) the range file.
+func openRangeFile(sys osLocker, path string, mode fs.FileMode) (*rangeFile, error) {
+	if err := sys.lockFileEx.Find(); err != nil {
+		return nil, err
+	}
+	if err := sys.unlockFileEx.Find(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, mode)
+	if err != nil {
+		return nil, err
+	}
+	return &rangeFile{path: path, sys: sys, f: f, h: f.Fd()}, nil
+}
+
+// overlappedAt returns an OVERLAPPED naming the byte offset off.
+func overlappedAt(off int64) syscall.Overlapped {
+	return syscall.Overlapped{Offset: uint32(off), OffsetHigh: uint32(uint64(off) >> 32)}
+}
+
+// tryLock attempts to lock the byte at off without blocking; it reports
+// false, nil when another handle holds a conflicting lock.
+func (r *rangeFile) tryLock(off int64, shared bool) (bool, error) {
+	flags := uintptr(lockfileFailImmediately)
+	if !shared {
+		flags |= lockfileExclusiveLock
+	}
+	ol := overlappedAt(off)
+	ok, _, e := r.sys.lockFileEx.Call(r.h, flags, 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
+	if ok != 0 {
+		return true, nil
+	}
+	if errors.Is(e, errorLockViolation) || errors.Is(e, syscall.ERROR_IO_PENDING) {
+		return false, nil
+	}
+	return false, &os.PathError{Op: "LockFileEx", Path: r.path, Err: e}
+}
+
+// unlock drops this handle's lock on the byte at off.
+func (r *rangeFile) unlock(off int64) error {
+	ol := overlappedAt(off)
+	ok, _, e := r.sys.unlockFileEx.Call(r.h, 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
+	if ok == 0 {
+		return &os.PathError{Op: "UnlockFileEx", Path: r.path, Err: e}
+	}
+	return nil
+}
+
+// close closes the range file, dropping all its locks.
+func (r *rangeFile) close() error { return r.f.Close() }
