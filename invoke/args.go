@@ -57,6 +57,13 @@ var _ CNIArgs = (*Args)(nil)
 // entries is kept. AsEnv cannot refuse bad input: call [Args.Validate] (or let
 // [ExecPluginWithResult] do it) before using the result.
 func (args *Args) AsEnv() []string {
+	vars := args.cniEntries()
+	return overrideEnv(runtimeEnviron(), vars[:]...)
+}
+
+// cniEntries returns the six CNI variables of args as "NAME=value"
+// entries, in the order of cniVars; nil args give empty values.
+func (args *Args) cniEntries() [len(cniVars)]string {
 	var a Args
 	if args != nil {
 		a = *args
@@ -65,14 +72,14 @@ func (args *Args) AsEnv() []string {
 	if cniArgs == "" {
 		cniArgs = joinPluginArgs(a.PluginArgs)
 	}
-	return overrideEnv(runtimeEnviron(),
-		"CNI_COMMAND="+a.Command,
-		"CNI_CONTAINERID="+a.ContainerID,
-		"CNI_NETNS="+a.NetNS,
-		"CNI_ARGS="+cniArgs,
-		"CNI_IFNAME="+a.IfName,
-		"CNI_PATH="+a.Path,
-	)
+	return [...]string{
+		cniVars[0] + "=" + a.Command,
+		cniVars[1] + "=" + a.ContainerID,
+		cniVars[2] + "=" + a.NetNS,
+		cniVars[3] + "=" + cniArgs,
+		cniVars[4] + "=" + a.IfName,
+		cniVars[5] + "=" + a.Path,
+	}
 }
 
 // Validate reports an [*ArgsError] if args cannot be passed to a plugin

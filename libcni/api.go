@@ -78,9 +78,11 @@ func (c *CNIConfig) execer() invoke.Exec {
 	return &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}}
 }
 
-// args returns the environment description of one plugin run.
-func (c *CNIConfig) args(command string, rt *RuntimeConf) *invoke.Args {
-	return &invoke.Args{
+// args returns the environment description of one plugin run. With state
+// the environment is built through its EnvCache, which rescans this
+// process's environment only when it changed.
+func (c *CNIConfig) args(command string, rt *RuntimeConf) invoke.CNIArgs {
+	a := &invoke.Args{
 		Command:     command,
 		ContainerID: rt.ContainerID,
 		NetNS:       rt.NetNS,
@@ -88,7 +90,21 @@ func (c *CNIConfig) args(command string, rt *RuntimeConf) *invoke.Args {
 		IfName:      rt.IfName,
 		Path:        strings.Join(c.Path, string(os.PathListSeparator)),
 	}
+	if c.st == nil {
+		return a
+	}
+	return cachedEnvArgs{Args: a, env: &c.st.env}
 }
+
+// cachedEnvArgs are Args whose environment comes from an EnvCache; the
+// embedded Args' Validate is kept.
+type cachedEnvArgs struct {
+	*invoke.Args
+	env *invoke.EnvCache
+}
+
+// AsEnv implements invoke.CNIArgs.
+func (a cachedEnvArgs) AsEnv() []string { return a.env.Environ(a.Args) }
 
 // chain is what ADD, CHECK and DEL need to know about the plugins they run:
 // a network list, or a single plugin configuration seen as a list of one.

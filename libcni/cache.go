@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,39 +98,23 @@ func (c *CNIConfig) writeCache(network string, config, resultJSON []byte, rt *Ru
 
 // writeFileAtomic replaces name with data: it writes a temporary file in
 // the same directory and renames it over name. With durable, the file is
-// synced before the rename and the directory after it.
-func writeFileAtomic(name string, data []byte, durable bool) (err error) {
+// synced before the rename and the directory after it. The directory is
+// created only when the first attempt finds it missing, so the usual write
+// is four system calls: create, write, close, rename.
+func writeFileAtomic(name string, data []byte, durable bool) error {
 	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, cacheDirPerm); err != nil {
-		return err
+	tmp, err := writeTemp(dir, data, durable)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, cacheDirPerm); err != nil {
+			return err
+		}
+		tmp, err = writeTemp(dir, data, durable)
 	}
-	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	// CreateTemp uses 0600 already; be explicit in case that ever changes.
-	if err = f.Chmod(cacheFilePerm); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if durable {
-		if err = f.Sync(); err != nil {
-			return err
-		}
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, name); err != nil {
+	if err := renameFile(tmp, name); err != nil {
+		_ = removeFile(tmp)
 		return err
 	}
 	if durable {
@@ -139,11 +125,27 @@ func writeFileAtomic(name string, data []byte, durable bool) (err error) {
 	return nil
 }
 
+// writeTemp writes data to a new temporary file in dir, trying other names
+// while the chosen one exists, and returns its name. A failed write leaves
+// no file behind.
+func writeTemp(dir string, data []byte, durable bool) (string, error) {
+	for try := 0; ; try++ {
+		tmp := filepath.Join(dir, tempPrefix+strconv.FormatUint(rand.Uint64()>>1, 36))
+		err := createExclusive(tmp, data, durable)
+		if err == nil {
+			return tmp, nil
+		}
+		if !errors.Is(err, fs.ErrExist) || try == 100 {
+			return "", err
+		}
+	}
+}
+
 // removeCache deletes the attachment's cache file; a missing file is not an
 // error.
 func (c *CNIConfig) removeCache(network string, rt *RuntimeConf) error {
 	name := cacheFile(c.cacheDirFor(rt), network, rt)
-	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := removeFile(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if c.durable {
@@ -156,7 +158,7 @@ func (c *CNIConfig) removeCache(network string, rt *RuntimeConf) error {
 // (nil, nil, nil) when there is no file, and the raw bytes together with a
 // decoding error when the file is not a cniCacheV1 entry.
 func (c *CNIConfig) readCache(network string, rt *RuntimeConf) (*cacheEntry, []byte, error) {
-	data, err := os.ReadFile(cacheFile(c.cacheDirFor(rt), network, rt))
+	data, err := readWhole(cacheFile(c.cacheDirFor(rt), network, rt))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, nil

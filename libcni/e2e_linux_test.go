@@ -347,10 +347,12 @@ func TestE2ESoak(t *testing.T) {
 				ids = append(ids, rt.ContainerID)
 				mu.Unlock()
 				res, addErr := cni.AddNetworkList(ctx, list, rt)
-				if r, err := types100.GetResult(res); addErr == nil && err == nil {
-					mu.Lock()
-					veths = append(veths, hostIfaces(r)...)
-					mu.Unlock()
+				if addErr == nil {
+					if r, err := types100.GetResult(res); err == nil {
+						mu.Lock()
+						veths = append(veths, hostIfaces(r)...)
+						mu.Unlock()
+					}
 				}
 				// Every ADD is followed by a DEL, even a failed one.
 				delErr := cni.DelNetworkList(ctx, list, rt)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/pkg/lock"
 )
 
@@ -35,12 +36,14 @@ const (
 
 // state is the mutable part of a CNIConfig built by one of the
 // constructors: lockers per cache directory and the plugin version cache.
-// A CNIConfig written as a struct literal has none; it then creates its
-// lockers on every operation and caches no versions.
+// A CNIConfig written as a struct literal has none; it then creates (and
+// closes) its lockers on every operation, caches no versions and builds
+// each plugin environment from scratch.
 type state struct {
 	mu       sync.Mutex
 	lockers  map[string]*lockers
 	versions map[versionKey][]string
+	env      invoke.EnvCache
 }
 
 func newState() *state {
@@ -54,6 +57,16 @@ func newState() *state {
 type lockers struct {
 	network   *lock.Locker
 	container *lock.Locker
+	temporary bool // made for one operation: closed by done
+}
+
+// done closes temporary lockers (those of a CNIConfig without state) once
+// the operation has released its locks.
+func (l *lockers) done() {
+	if l.temporary {
+		_ = l.network.Close()
+		_ = l.container.Close()
+	}
 }
 
 func newLockers(cacheDir string) (*lockers, error) {
@@ -64,6 +77,7 @@ func newLockers(cacheDir string) (*lockers, error) {
 	}
 	ct, err := lock.New(filepath.Join(base, containerLocksDir))
 	if err != nil {
+		_ = n.Close()
 		return nil, fmt.Errorf("setting up container locks: %w", err)
 	}
 	return &lockers{network: n, container: ct}, nil
@@ -71,7 +85,11 @@ func newLockers(cacheDir string) (*lockers, error) {
 
 func (c *CNIConfig) lockersFor(cacheDir string) (*lockers, error) {
 	if c.st == nil {
-		return newLockers(cacheDir)
+		l, err := newLockers(cacheDir)
+		if err == nil {
+			l.temporary = true
+		}
+		return l, err
 	}
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
@@ -104,6 +122,7 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, netwo
 	nh, err := l.network.RLock(ctx, network)
 	c.lockWaited(ctx, LockNetwork, command, network, containerID, start, err)
 	if err != nil {
+		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the network lock: %w", network, err)
 	}
 	start = c.stepStart()
@@ -111,6 +130,7 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, netwo
 	c.lockWaited(ctx, LockContainer, command, network, containerID, start, err)
 	if err != nil {
 		_ = nh.Unlock()
+		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
 	}
 	return func(remove bool) {
@@ -120,6 +140,7 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, netwo
 			_ = ch.Unlock()
 		}
 		_ = nh.Unlock()
+		l.done()
 	}, nil
 }
 
@@ -137,6 +158,7 @@ func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, networ
 	ch, err := l.container.Lock(ctx, containerID)
 	c.lockWaited(ctx, LockContainer, command, network, containerID, start, err)
 	if err != nil {
+		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
 	}
 	return func(remove bool) {
@@ -145,6 +167,7 @@ func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, networ
 		} else {
 			_ = ch.Unlock()
 		}
+		l.done()
 	}, nil
 }
 
@@ -161,7 +184,11 @@ func (c *CNIConfig) lockNetworkGC(ctx context.Context, cacheDir, network string)
 	nh, err := l.network.Lock(ctx, network)
 	c.lockWaited(ctx, LockNetworkGC, "GC", network, "", start, err)
 	if err != nil {
+		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the network lock for GC: %w", network, err)
 	}
-	return func() { _ = nh.Unlock() }, nil
+	return func() {
+		_ = nh.Unlock()
+		l.done()
+	}, nil
 }

@@ -117,7 +117,7 @@ func (c *CNIConfig) checkRuntime(network string, rt *RuntimeConf) error {
 		return &InvalidRuntimeConfError{Network: network, Field: "containerID",
 			Err: fmt.Errorf("network name, container ID and interface name together are %d bytes; the cache file name allows %d", n, maxCacheNameBytes)}
 	}
-	if err := c.args("ADD", rt).Validate(); err != nil {
+	if err := invoke.ValidateArgs(c.args("ADD", rt)); err != nil {
 		field := "CNI_ARGS"
 		var ae *invoke.ArgsError
 		if errors.As(err, &ae) && ae.Var != "" {

@@ -1,0 +1,117 @@
+//go:build !windows
+
+package libcni
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// The cache's file operations on unix go straight to the system calls: an
+// os.File would add a registration with the runtime poller (and fcntl
+// calls) per open, os.ReadFile an fstat, os.Rename an lstat of the target
+// and os.Remove an rmdir after a failed unlink. Descriptors are
+// close-on-exec, so plugins never inherit them.
+
+// createExclusive creates name, which must not exist, with mode
+// cacheFilePerm (less the umask), writes data to it, syncs it when asked,
+// and closes it. When writing fails the file is removed again.
+func createExclusive(name string, data []byte, sync bool) error {
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, cacheFilePerm)
+		return err
+	})
+	if err != nil {
+		return &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	for len(data) > 0 && err == nil {
+		var n int
+		n, err = syscall.Write(fd, data)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			err = nil
+		case err == nil && n == 0:
+			err = syscall.EIO
+		}
+		if n > 0 {
+			data = data[n:]
+		}
+	}
+	if err == nil && sync {
+		err = ignoringEINTR(func() error { return syscall.Fsync(fd) })
+	}
+	if cerr := syscall.Close(fd); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = syscall.Unlink(name)
+		return &os.PathError{Op: "write", Path: name, Err: err}
+	}
+	return nil
+}
+
+// readWhole reads the whole file name into a new slice. The slice starts
+// at 4 KiB, which holds a typical cache entry, so that the usual file costs
+// an open, two reads (the second one seeing the end) and a close.
+func readWhole(name string) ([]byte, error) {
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	buf := make([]byte, 0, 4096)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, rerr := syscall.Read(fd, buf[len(buf):cap(buf)])
+		if errors.Is(rerr, syscall.EINTR) {
+			continue
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+		if n <= 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	if cerr := syscall.Close(fd); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: name, Err: err}
+	}
+	return buf, nil
+}
+
+// renameFile renames oldName to newName, replacing a file there.
+func renameFile(oldName, newName string) error {
+	if err := ignoringEINTR(func() error { return syscall.Rename(oldName, newName) }); err != nil {
+		return &os.LinkError{Op: "rename", Old: oldName, New: newName, Err: err}
+	}
+	return nil
+}
+
+// removeFile unlinks name.
+func removeFile(name string) error {
+	if err := ignoringEINTR(func() error { return syscall.Unlink(name) }); err != nil {
+		return &os.PathError{Op: "remove", Path: name, Err: err}
+	}
+	return nil
+}
+
+// ignoringEINTR calls fn until it fails with something other than EINTR.
+func ignoringEINTR(fn func() error) error {
+	for {
+		if err := fn(); !errors.Is(err, syscall.EINTR) {
+			return err
+		}
+	}
+}
