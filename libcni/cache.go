@@ -178,6 +178,11 @@ func decodeCacheEntry(data []byte) (*cacheEntry, error) {
 	if err := json.Unmarshal(data, &entry); err != nil {
 		return nil, err
 	}
+	// The reference decodes "result" into a map, so an entry whose result
+	// is JSON but not an object (or null) does not decode at all.
+	if k := jsonKind(entry.Result); k != 0 && k != '{' && k != 'n' {
+		return nil, fmt.Errorf("cache entry: result is %s, not an object", jsonKindName(entry.Result))
+	}
 	if entry.Kind != CNICacheV1 {
 		return &entry, fmt.Errorf("%w: %q", errWrongKind, entry.Kind)
 	}
@@ -195,10 +200,12 @@ func (c *CNIConfig) cachedResult(network, cniVersion string, rt *RuntimeConf) (t
 	var raw []byte
 	switch {
 	case err == nil:
-		if len(entry.Result) == 0 || string(entry.Result) == "null" {
-			return nil, fmt.Errorf("cached network %q entry has no result", network)
-		}
 		raw = entry.Result
+		if len(raw) == 0 {
+			// No result member: decoded as JSON null, as the reference
+			// does (it re-encodes its nil map).
+			raw = []byte("null")
+		}
 	case data == nil:
 		return nil, err
 	default:

@@ -29,7 +29,9 @@ func TestDelAndListTolerateBadCacheEntries(t *testing.T) {
 		{"not JSON", "\x00\x01garbage", false},
 		{"JSON null", "null", true},
 		{"wrong kind", `{"kind":"somethingElse","containerId":"ctr1","ifName":"eth0","networkName":"testnet"}`, true},
-		{"no result", `{"kind":"cniCacheV1","containerId":"ctr1","config":"e30=","ifName":"eth0","networkName":"testnet"}`, false},
+		// An entry without a result reads as an empty result of the
+		// reference's default version, as in the reference.
+		{"no result", `{"kind":"cniCacheV1","containerId":"ctr1","config":"e30=","ifName":"eth0","networkName":"testnet"}`, true},
 		{"bad result", `{"kind":"cniCacheV1","containerId":"ctr1","config":"e30=","ifName":"eth0","networkName":"testnet","result":{"cniVersion":"1.0.0","ips":"nope"}}`, false},
 	}
 	for _, tt := range tests {
