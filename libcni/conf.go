@@ -43,7 +43,7 @@ const (
 func NetworkPluginConfFromBytes(pluginConfBytes []byte) (*PluginConfig, error) {
 	netConf := &types.PluginConf{}
 	if err := json.Unmarshal(pluginConfBytes, netConf); err != nil {
-		return nil, &ConfigError{Err: fmt.Errorf(pluginErrPrefix+"%w", err)}
+		return nil, syntaxError(pluginConfBytes, pluginErrPrefix, err)
 	}
 	if hasFoldedKey(pluginConfBytes) {
 		// Decode again from a canonical form, see canonicalJSON.
@@ -218,7 +218,7 @@ func NetworkConfFromBytes(confBytes []byte) (*NetworkConfigList, error) {
 func decodeList(data []byte) (map[string]json.RawMessage, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, &ConfigError{Err: fmt.Errorf(listErrPrefix+"%w", err)}
+		return nil, syntaxError(data, listErrPrefix, err)
 	}
 	return top, nil
 }
@@ -655,7 +655,7 @@ func LoadConf(dir, name string) (*NetworkConfig, error) {
 			Name string `json:"name"`
 		}
 		if err := json.Unmarshal(data, &probe); err != nil {
-			return nil, &ConfigError{File: file, Err: fmt.Errorf(pluginErrPrefix+"%w", err)}
+			return nil, withFile(syntaxError(data, pluginErrPrefix, err), file)
 		}
 		if probe.Name != name {
 			continue

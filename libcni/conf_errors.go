@@ -1,6 +1,9 @@
 package libcni
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -46,10 +49,13 @@ type ConfigError struct {
 	Field string
 	// Err is the reason.
 	Err error
+	// Line and Column locate a JSON syntax error in the document (both
+	// 1-based, the column counted in bytes); 0 when Err is not one.
+	Line, Column int
 }
 
-// Error formats the error as "file: field: reason", leaving out the parts
-// that are empty.
+// Error formats the error as "file: field: reason (line L, column C)",
+// leaving out the parts that are empty.
 func (e *ConfigError) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -64,6 +70,9 @@ func (e *ConfigError) Error() string {
 		b.WriteString(e.Err.Error())
 	} else {
 		b.WriteString("invalid configuration")
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, " (line %d, column %d)", e.Line, e.Column)
 	}
 	return b.String()
 }
@@ -115,3 +124,19 @@ func (e *UnsupportedVersionError) Error() string {
 
 // Unwrap returns the parse error of a malformed version, if any.
 func (e *UnsupportedVersionError) Unwrap() error { return e.Err }
+
+// syntaxError returns a ConfigError for a document that failed to decode,
+// with reason err prefixed by prefix and, when err is a JSON syntax error,
+// the line and column where data stops being JSON.
+func syntaxError(data []byte, prefix string, err error) *ConfigError {
+	ce := &ConfigError{Err: fmt.Errorf("%s%w", prefix, err)}
+	var se *json.SyntaxError
+	if errors.As(err, &se) && se.Offset > 0 {
+		// Offset counts the bytes read, the offending one included.
+		at := int(min(se.Offset, int64(len(data)))) - 1
+		before := data[:at]
+		ce.Line = 1 + bytes.Count(before, []byte{'\n'})
+		ce.Column = at - bytes.LastIndexByte(before, '\n')
+	}
+	return ce
+}
