@@ -72,10 +72,23 @@ func TestFallbackDemo(t *testing.T) {
 		"STATUS ", "DEL cnirt-demo-b", "GC ", "DEL cnirt-demo-a", "DEL cnirt-demo-a",
 	}, calls)
 	assert.Regexp(t, `ADD\s+container=cnirt-demo-a .*runtimeConfig=\{"portMappings":\[\{"containerPort":8080,"hostPort":18080,"protocol":"tcp"\}\]\}`, text)
+	// The sandbox manager: parallel attach of two 100 ms networks beats
+	// the serial one.
+	par := regexp.MustCompile(`Attach, parallel: 2 networks in (\S+)`).FindStringSubmatch(text)
+	ser := regexp.MustCompile(`Attach, serial \(WithParallelism\(1\), for comparison\): 2 networks in (\S+)`).FindStringSubmatch(text)
+	require.Len(t, par, 2, text)
+	require.Len(t, ser, 2, text)
+	dPar, err := time.ParseDuration(par[1])
+	require.NoError(t, err)
+	dSer, err := time.ParseDuration(ser[1])
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, dSer, 200*time.Millisecond)
+	assert.Less(t, dPar, dSer, "parallel attach is faster than serial")
+	assert.Regexp(t, `net1 +network cnirt-demo-back +198\.18\.111\.2/24`, text)
 	// The work directory is gone.
 	m := regexp.MustCompile(`built into (\S+)/bin`).FindStringSubmatch(text)
 	require.Len(t, m, 2)
-	_, err := os.Stat(m[1])
+	_, err = os.Stat(m[1])
 	assert.True(t, os.IsNotExist(err), "work dir %s left behind", m[1])
 }
 
@@ -105,8 +118,16 @@ func TestRealDemo(t *testing.T) {
 	assert.Contains(t, text, "cached attachments: 2 before, 1 after")
 	assert.Contains(t, text, "cached attachments left: 0")
 	assert.NotContains(t, text, "FAILED")
+	// The sandbox manager: two networks in parallel, traffic over both.
+	assert.Regexp(t, `Attach, parallel: 2 networks in`, text)
+	assert.Regexp(t, `eth0 +network cnirt-demo-sb-bridge +198\.18\.102\.\d+/24`, text)
+	assert.Regexp(t, `net1 +network cnirt-demo-sb-ptp +198\.18\.103\.\d+/24`, text)
+	assert.Contains(t, text, `the sandbox answered "hello over cnirt-demo-sb-ptp, says the sandbox"`)
+	assert.Contains(t, text, `the sandbox answered "hello over cnirt-demo-sb-bridge, says the sandbox"`)
+	assert.Contains(t, text, "Detach (reverse order, cached configurations): ok, 0 cached attachments left")
 	// Everything it created is gone.
 	assert.False(t, netns.LinkExists(demoBridge), "bridge left behind")
+	assert.False(t, netns.LinkExists(sandboxBridge), "sandbox bridge left behind")
 	for _, m := range regexp.MustCompile(`namespace (/var/run/netns/\S+)`).FindAllStringSubmatch(text, -1) {
 		_, err := os.Stat(m[1])
 		assert.True(t, os.IsNotExist(err), "namespace %s left behind", m[1])

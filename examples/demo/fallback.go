@@ -169,6 +169,20 @@ func runFallback(ctx context.Context, o options) error {
 		n.info("%2d. %-6s container=%-14s ifname=%-4s exit=%d%s", i+1, r.Command,
 			r.Env["CNI_CONTAINERID"], r.Env["CNI_IFNAME"], r.ExitCode, extra)
 	}
+	n.step("8. The sandbox manager (pkg/sandbox): one sandbox on two networks, each plugin sleeping 100 ms")
+	sleepy := `{"cniVersion":"1.1.0","name":%q,"plugins":[{"type":"noop","sleep":{"ADD":"100ms"},
+"result":{"cniVersion":"1.1.0","ips":[{"address":%q}]}}]}`
+	err = sandboxDemo{
+		confs: map[string]string{
+			"10-front.conflist": fmt.Sprintf(sleepy, "cnirt-demo-front", "198.18.110.2/24"),
+			"20-back.conflist":  fmt.Sprintf(sleepy, "cnirt-demo-back", "198.18.111.2/24"),
+		},
+		pluginDir: pluginDir, work: work, netns: "/var/run/netns/cnirt-demo-sandbox",
+	}.run(ctx, n, clean)
+	if err != nil {
+		return err
+	}
+
 	clean.run()
 	fmt.Fprintf(o.out, "\nFallback demo finished in %s. For the real thing run as root on Linux: sudo -E go run ./examples/demo\n",
 		time.Since(start).Round(100*time.Millisecond))

@@ -16,6 +16,7 @@ import (
 	"github.com/cnirt/cni/examples/internal/realplugins"
 	"github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/pkg/plugintest/netns"
+	"github.com/cnirt/cni/pkg/sandbox"
 	"github.com/cnirt/cni/types"
 	types100 "github.com/cnirt/cni/types/100"
 )
@@ -39,7 +40,7 @@ func pluginsNeeded() []realplugins.Plugin {
 	var out []realplugins.Plugin
 	for _, p := range realplugins.Plugins() {
 		switch p.Name {
-		case "bridge", "host-local", "portmap", "firewall", "tuning":
+		case "bridge", "host-local", "portmap", "firewall", "tuning", "ptp":
 			out = append(out, p)
 		}
 	}
@@ -311,9 +312,70 @@ func runReal(ctx context.Context, o options) (err error) {
 		return err
 	}
 	n.info("cached attachments left: %d", len(left))
+
+	n.step("9. The sandbox manager (pkg/sandbox): one sandbox on two networks (bridge, ptp) attached in parallel")
+	if err := realSandboxDemo(ctx, n, clean, pluginDir, work, dataDir); err != nil {
+		return err
+	}
 	clean.run()
 	fmt.Fprintf(o.out, "\nDemo finished in %s.\n", time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// sandboxBridge is the bridge of the sandbox manager's bridge network.
+const sandboxBridge = "cnirt-demo1"
+
+// realSandboxDemo attaches a third namespace to a bridge network and a
+// ptp network with the sandbox manager and talks to it over both.
+func realSandboxDemo(ctx context.Context, n narrator, clean *cleanups, pluginDir, work, dataDir string) error {
+	if !netns.LinkExists(sandboxBridge) {
+		clean.add("delete bridge "+sandboxBridge, func(ctx context.Context) error {
+			if !netns.LinkExists(sandboxBridge) {
+				return nil
+			}
+			return netns.IP(ctx, "link", "del", sandboxBridge)
+		})
+	}
+	name := fmt.Sprintf("cnirt-demo-%d-sandbox", os.Getpid())
+	ns, err := netns.Create(ctx, name)
+	if err != nil {
+		return err
+	}
+	clean.add("delete namespace "+name, ns.Delete)
+	n.info("sandbox: namespace %s", ns.Path)
+	ln, err := netns.Listen(ns.Path, "tcp", fmt.Sprintf(":%d", containerPort))
+	if err != nil {
+		return fmt.Errorf("listening in the sandbox: %w", err)
+	}
+	defer ln.Close()
+	go func() { _ = netns.ServeLines(ln, func(line string) string { return line + ", says the sandbox" }) }()
+
+	return sandboxDemo{
+		confs: map[string]string{
+			"10-bridge.conflist": fmt.Sprintf(`{"cniVersion":"1.1.0","name":"cnirt-demo-sb-bridge","plugins":[
+  {"type":"bridge","bridge":%q,"isGateway":true,"ipMasq":false,
+   "ipam":{"type":"host-local","dataDir":%q,"ranges":[[{"subnet":"198.18.102.0/24"}]]}}]}`, sandboxBridge, dataDir),
+			"20-ptp.conflist": fmt.Sprintf(`{"cniVersion":"1.1.0","name":"cnirt-demo-sb-ptp","plugins":[
+  {"type":"ptp","ipMasq":false,
+   "ipam":{"type":"host-local","dataDir":%q,"ranges":[[{"subnet":"198.18.103.0/24"}]]}}]}`, dataDir),
+		},
+		pluginDir: pluginDir, work: work, netns: ns.Path,
+		after: func(ctx context.Context, res *sandbox.Result) error {
+			for _, ifName := range []string{"eth0", "net1"} {
+				iface := res.Interfaces[ifName]
+				if iface == nil || len(iface.IPs) == 0 {
+					return fmt.Errorf("the sandbox has no address on %s", ifName)
+				}
+				addr := net.JoinHostPort(iface.IPs[0].Address.IP.String(), fmt.Sprint(containerPort))
+				reply, err := talk(ctx, "", addr, "hello over "+iface.Network)
+				if err != nil {
+					return fmt.Errorf("TCP host -> sandbox %s: %w", addr, err)
+				}
+				n.info("  host -> %s (%s): the sandbox answered %q", addr, ifName, reply)
+			}
+			return nil
+		},
+	}.run(ctx, n, clean)
 }
 
 // talk sends msg to addr from the namespace nsPath ("" = host) and returns

@@ -4,9 +4,10 @@
 // failure when running in CI.
 //
 // Build keeps one package-level cache (a mutex-guarded map) so that every
-// test of a test binary shares the executables of a package set. That
-// cache is the only mutable state of this package; it exists for test
-// support only and is safe for parallel tests. The executables live in
+// test of a test binary shares the executables of a package set, and
+// RealPlugins probes for the real plugins once per test binary. Those two
+// are the only mutable state of this package; they exist for test support
+// only and are safe for parallel tests. The executables live in
 // temporary directories that are removed by Cleanup, which a TestMain may
 // call after m.Run; without it they stay in the system temp directory.
 package plugintest
