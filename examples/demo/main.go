@@ -7,8 +7,11 @@
 // (demo.conflist: bridge + host-local, portmap, firewall, tuning on
 // 198.18.100.0/24, no masquerading), prints the results, opens a TCP
 // connection from one namespace to the other and through a port mapping,
-// runs CHECK, STATUS and GC, detaches, and removes everything it created,
-// also when a step fails or on Ctrl-C.
+// runs CHECK, STATUS and GC, and detaches. Then the sandbox manager
+// (pkg/sandbox) attaches a third namespace to a bridge network and a ptp
+// network in parallel, talks to it over both, detaches, and does the same
+// serially for comparison, with the time of each network. Finally the demo
+// removes everything it created, also when a step fails or on Ctrl-C.
 //
 // The plugins (containernetworking/plugins, version pinned in
 // examples/internal/realplugins) are taken from -plugins, $CNIRT_PLUGINS_DIR

@@ -78,7 +78,7 @@ func (d sandboxDemo) run(ctx context.Context, n narrator, clean *cleanups) error
 		res, err := m.Attach(ctx, sb)
 		total := time.Since(t0)
 		if err != nil {
-			return fmt.Errorf("Attach: %w", err)
+			return fmt.Errorf("attaching the sandbox: %w", err)
 		}
 		n.info("Attach, %s: %d networks in %s", mode.label, len(res.Attachments), total.Round(time.Millisecond))
 		var sum time.Duration
@@ -103,7 +103,7 @@ func (d sandboxDemo) run(ctx context.Context, n narrator, clean *cleanups) error
 			}
 		}
 		if err := m.Detach(ctx, sb); err != nil {
-			return fmt.Errorf("Detach: %w", err)
+			return fmt.Errorf("detaching the sandbox: %w", err)
 		}
 		left, err := cni.GetCachedAttachments(sb.ID)
 		if err != nil {
