@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 
 	"github.com/cnirt/cni/libcni"
@@ -86,6 +88,10 @@ func (r *Result) PrimaryIP() net.IP {
 	return nil
 }
 
+// ErrAlreadyAttached is returned (wrapped) by Attach when the cache
+// already holds attachments of the sandbox.
+var ErrAlreadyAttached = errors.New("sandbox is already attached")
+
 // Attach adds the sandbox to every selected network, in parallel (up to
 // WithParallelism at once), with the capability arguments and CNI_ARGS of
 // opts, and returns the aggregated result. It uses the set of networks
@@ -94,7 +100,9 @@ func (r *Result) PrimaryIP() net.IP {
 // When any network fails, every network whose ADD succeeded, and every
 // network that failed, is DELeted again (rollback), and Attach returns a
 // *SandboxError naming each failed network and why. Without selected
-// networks it returns a *NotReadyError and runs no plugin.
+// networks it returns a *NotReadyError, and for a sandbox the cache says
+// is attached already an error wrapping ErrAlreadyAttached; neither runs
+// a plugin.
 func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) (*Result, error) {
 	set := m.set.Load()
 	if nr := m.notReady(set); nr != nil {
@@ -114,6 +122,18 @@ func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) 
 	hctx, release, err := m.cni.HoldContainer(ctx, sb.ID, names...)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox %q: %w", sb.ID, err)
+	}
+
+	// The CNI specification forbids a second ADD without a DEL; the
+	// check runs under the sandbox's locks, so it cannot race another
+	// Attach or Detach of the sandbox.
+	if atts, err := m.cni.GetCachedAttachments(sb.ID); err == nil && len(atts) > 0 {
+		release(false)
+		nets := make([]string, 0, len(atts))
+		for _, a := range atts {
+			nets = append(nets, a.Network+"/"+a.IfName)
+		}
+		return nil, fmt.Errorf("sandbox %q: %w (cached: %s); Detach it first", sb.ID, ErrAlreadyAttached, strings.Join(nets, ", "))
 	}
 
 	results := make([]types.Result, len(set.Networks))

@@ -259,3 +259,21 @@ func TestEventHookSeesEveryStep(t *testing.T) {
 	assert.Equal(t, 2, kinds["cache-remove DEL"])
 	assert.Equal(t, 6, kinds["lock-wait "], "two holds: two network locks and the container lock each")
 }
+
+// TestAttachTwiceRefused: a second Attach without Detach runs no plugin.
+func TestAttachTwiceRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("once", "", ""))
+	m := e.manager()
+	sb := sandbox.Sandbox{ID: "twice", NetNS: "/var/run/netns/twice"}
+	_, err := m.Attach(t.Context(), sb)
+	require.NoError(t, err)
+	_, err = m.Attach(t.Context(), sb)
+	require.ErrorIs(t, err, sandbox.ErrAlreadyAttached)
+	assert.Contains(t, err.Error(), "once/eth0")
+	assert.Len(t, filterCmd(e.calls(), "ADD"), 1)
+	require.NoError(t, m.Detach(t.Context(), sb))
+	_, err = m.Attach(t.Context(), sb)
+	require.NoError(t, err, "attaching again after Detach")
+}

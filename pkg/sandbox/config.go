@@ -232,6 +232,11 @@ func problemFor(file string, err error) *ConfigProblem {
 		if ce.File != "" {
 			p.File = ce.File
 		}
+		if ce.Line > 0 {
+			// libcni located the syntax error already.
+			p.Line, p.Column = ce.Line, ce.Column
+			return p
+		}
 	}
 	offset := int64(-1)
 	var se *json.SyntaxError
