@@ -169,7 +169,11 @@ func loadDir(o *options) (*NetworkSet, error) {
 // loadFile loads one configuration file as a network configuration list.
 func loadFile(file string) (*libcni.NetworkConfigList, error) {
 	if filepath.Ext(file) == ".conflist" || hasPlugins(file) {
-		return libcni.ConfListFromFile(file)
+		list, err := libcni.ConfListFromFile(file)
+		if err != nil {
+			return nil, err
+		}
+		return inlinePlugins(file, list)
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -206,6 +210,46 @@ func singleToList(data []byte) (*libcni.NetworkConfigList, error) {
 		return nil, err
 	}
 	return libcni.NetworkConfFromBytes(top)
+}
+
+// inlinePlugins returns list with the plugins libcni added from the
+// network's plugin directory (<dir>/<name>/*.conf) written into its
+// "plugins" array, and loadOnlyInlinedPlugins set, so that the bytes the
+// cache records at ADD time hold the whole chain: Detach then runs every
+// plugin's DEL even after the plugin directory changed. A list whose
+// plugins are all inline is returned as it is.
+func inlinePlugins(file string, list *libcni.NetworkConfigList) (*libcni.NetworkConfigList, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(list.Bytes, &top); err != nil {
+		return nil, &libcni.ConfigError{File: file, Err: err}
+	}
+	var inline []json.RawMessage
+	if raw, ok := top["plugins"]; ok {
+		if err := json.Unmarshal(raw, &inline); err != nil {
+			return nil, &libcni.ConfigError{File: file, Field: "plugins", Err: err}
+		}
+	}
+	if len(inline) == len(list.Plugins) {
+		return list, nil
+	}
+	all := make([]json.RawMessage, len(list.Plugins))
+	for i, p := range list.Plugins {
+		all[i] = bytes.TrimSpace(p.Bytes)
+	}
+	var err error
+	if top["plugins"], err = json.Marshal(all); err != nil {
+		return nil, &libcni.ConfigError{File: file, Field: "plugins", Err: err}
+	}
+	top["loadOnlyInlinedPlugins"] = json.RawMessage("true")
+	data, err := json.Marshal(top)
+	if err != nil {
+		return nil, &libcni.ConfigError{File: file, Err: err}
+	}
+	full, err := libcni.NetworkConfFromBytes(data)
+	if err != nil {
+		return nil, &libcni.ConfigError{File: file, Err: err}
+	}
+	return full, nil
 }
 
 // hasPlugins reports whether file is a JSON object with a "plugins" key,

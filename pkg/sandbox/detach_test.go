@@ -148,3 +148,37 @@ func TestGC(t *testing.T) {
 	assert.Empty(t, delMarkers(t, e, "live"))
 	assert.Contains(t, filterCmd(e.calls(), "GC"), "GC kept ")
 }
+
+// TestDetachRunsPluginsFromThePluginDirectory: a list whose last plugin
+// comes from the network's plugin directory (<confDir>/<name>/*.conf) is
+// cached whole, so Detach runs that plugin's DEL after its file is gone.
+func TestDetachRunsPluginsFromThePluginDirectory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", `{"cniVersion":"1.1.0","name":"dirnet","plugins":[{"type":"debug","debugFile":`+jsonString(e.log)+`,"role":"inline"}]}`)
+	require.NoError(t, os.Mkdir(filepath.Join(e.confDir, "dirnet"), 0o755))
+	e.write("dirnet/10-extra.conf", `{"type":"debug","debugFile":`+jsonString(e.log)+`,"role":"from-dir"}`)
+	m := e.manager()
+	ctx := t.Context()
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbd", NetNS: "/var/run/netns/sbd"})
+	require.NoError(t, err)
+	require.NoError(t, os.Remove(filepath.Join(e.confDir, "dirnet", "10-extra.conf")))
+	_, err = m.Reload()
+	require.NoError(t, err)
+
+	require.NoError(t, m.Detach(ctx, sandbox.Sandbox{ID: "sbd"}))
+	var roles []string
+	for _, r := range e.records() {
+		var conf struct {
+			Role string `json:"role"`
+		}
+		require.NoError(t, json.Unmarshal(r.Stdin, &conf))
+		roles = append(roles, r.Command+" "+conf.Role)
+	}
+	assert.Equal(t, []string{"ADD inline", "ADD from-dir", "DEL from-dir", "DEL inline"}, roles)
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -16,7 +16,12 @@
 // directory unusable. By default the first valid network is used;
 // WithMaxNetworks takes up to N networks in file order (go-cni's
 // max-conf-num) and WithNetworks takes the networks named by the caller,
-// in the caller's order. WithLoopback adds a loopback network.
+// in the caller's order. WithLoopback adds a loopback network. Plugins a
+// list takes from its plugin directory (<dir>/<network>/*.conf) are
+// written into the list's "plugins" array when it is loaded, so that the
+// configuration cached at attach time holds the whole chain. WithWatch
+// watches the directory itself, not the plugin directories; Reload picks
+// up their changes.
 //
 // # Interfaces and order
 //
