@@ -48,7 +48,16 @@ func TestAttachIsParallel(t *testing.T) {
 		return d
 	}
 	serial := timeIt(ser, "serial")
-	parallel := timeIt(par, "parallel")
+	// Best of three, so that a moment of heavy load on a shared machine
+	// does not decide the outcome; the overlap check below needs no luck.
+	parallel := time.Hour
+	for i := 0; i < 3 && parallel >= 200*time.Millisecond; i++ {
+		id := fmt.Sprintf("parallel%d", i)
+		parallel = min(parallel, timeIt(par, id))
+		if i < 2 {
+			require.NoError(t, par.Detach(ctx, sandbox.Sandbox{ID: id}))
+		}
+	}
 	t.Logf("3 networks x 100 ms ADD: parallel %v, serial %v", parallel, serial)
 	assert.GreaterOrEqual(t, serial, 300*time.Millisecond, "the serial run sleeps three times")
 	// Generous for a loaded 2-core machine, yet impossible serially.
@@ -58,7 +67,7 @@ func TestAttachIsParallel(t *testing.T) {
 	// The plugin processes of the parallel attach overlapped in time.
 	var starts, ends []time.Time
 	for _, r := range e.records() {
-		if r.Command == "ADD" && r.Env["CNI_CONTAINERID"] == "parallel" {
+		if r.Command == "ADD" && r.Env["CNI_CONTAINERID"] == "parallel0" {
 			starts, ends = append(starts, r.Start), append(ends, r.End)
 		}
 	}

@@ -39,7 +39,7 @@ func waitSet(t *testing.T, sets <-chan *sandbox.NetworkSet, ok func(*sandbox.Net
 func TestWatchReloads(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	m := e.manager(sandbox.WithWatch(50*time.Millisecond), sandbox.WithMaxNetworks(3))
+	m := e.manager(sandbox.WithWatch(100*time.Millisecond), sandbox.WithMaxNetworks(3))
 	sets, cancel := m.Subscribe()
 	defer cancel()
 	require.Empty(t, m.Networks().Networks)
@@ -52,7 +52,9 @@ func TestWatchReloads(t *testing.T) {
 	s := waitSet(t, sets, func(s *sandbox.NetworkSet) bool { return len(s.Networks) == 3 })
 	assert.Equal(t, []string{"w0:eth0", "w1:net1", "w2:net2"}, names(s.Networks))
 	assert.Len(t, s.Problems, 1)
-	assert.LessOrEqual(t, s.Generation-gen, uint64(2), "a burst of writes is debounced into few reloads")
+	// Four files, each created and written: without debouncing that is at
+	// least four reloads.
+	assert.LessOrEqual(t, s.Generation-gen, uint64(3), "a burst of writes is debounced into fewer reloads")
 	require.NoError(t, m.Ready(t.Context()))
 
 	require.NoError(t, os.Remove(filepath.Join(e.confDir, "0.conflist")))
@@ -104,7 +106,7 @@ func TestReloadWhileAttaching(t *testing.T) {
 		}
 	}
 	writeVersion("a")
-	m := e.manager(sandbox.WithWatch(100*time.Millisecond), sandbox.WithMaxNetworks(3))
+	m := e.manager(sandbox.WithWatch(300*time.Millisecond), sandbox.WithMaxNetworks(3))
 	sets, cancel := m.Subscribe()
 	defer cancel()
 
