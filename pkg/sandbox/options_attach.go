@@ -1,6 +1,7 @@
 package sandbox
 
-// Capability argument names of the CNI conventions.
+// Capability argument names of the CNI conventions, for WithCapability
+// and ForNetwork.
 const (
 	CapPortMappings = "portMappings"
 	CapBandwidth    = "bandwidth"
@@ -20,34 +21,46 @@ const OrderCapability = "cnirt.dev/sandbox-attach-order"
 
 // PortMapping is one entry of the portMappings capability.
 type PortMapping struct {
-	HostPort      int    `json:"hostPort"`
-	ContainerPort int    `json:"containerPort"`
-	Protocol      string `json:"protocol,omitempty"`
-	HostIP        string `json:"hostIP,omitempty"`
+	// HostPort is the port on the host.
+	HostPort int `json:"hostPort"`
+	// ContainerPort is the port in the sandbox.
+	ContainerPort int `json:"containerPort"`
+	// Protocol is "tcp", "udp" or "sctp".
+	Protocol string `json:"protocol,omitempty"`
+	// HostIP restricts the mapping to one host address.
+	HostIP string `json:"hostIP,omitempty"`
 }
 
 // Bandwidth is the bandwidth capability: rates in bits per second,
 // bursts in bits.
 type Bandwidth struct {
+	// IngressRate and IngressBurst limit traffic into the sandbox.
 	IngressRate  uint64 `json:"ingressRate,omitempty"`
 	IngressBurst uint64 `json:"ingressBurst,omitempty"`
-	EgressRate   uint64 `json:"egressRate,omitempty"`
-	EgressBurst  uint64 `json:"egressBurst,omitempty"`
+	// EgressRate and EgressBurst limit traffic out of the sandbox.
+	EgressRate  uint64 `json:"egressRate,omitempty"`
+	EgressBurst uint64 `json:"egressBurst,omitempty"`
 }
 
 // IPRange is one range of the ipRanges capability.
 type IPRange struct {
-	Subnet     string `json:"subnet"`
+	// Subnet is the range's subnet in CIDR notation.
+	Subnet string `json:"subnet"`
+	// RangeStart and RangeEnd bound the addresses handed out.
 	RangeStart string `json:"rangeStart,omitempty"`
 	RangeEnd   string `json:"rangeEnd,omitempty"`
-	Gateway    string `json:"gateway,omitempty"`
+	// Gateway is the subnet's gateway.
+	Gateway string `json:"gateway,omitempty"`
 }
 
 // DNS is the dns capability.
 type DNS struct {
-	Servers  []string `json:"servers,omitempty"`
+	// Servers are the name servers.
+	Servers []string `json:"servers,omitempty"`
+	// Searches are the search domains.
 	Searches []string `json:"searches,omitempty"`
-	Options  []string `json:"options,omitempty"`
+	// Options are resolver options.
+	Options []string `json:"options,omitempty"`
 }
 
 // AttachOption sets what one Attach passes to the plugins.
