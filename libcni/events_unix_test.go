@@ -21,7 +21,9 @@ func TestEventsPluginKilledBySignal(t *testing.T) {
 	dir, list := eventChain(t, filepath.Join(t.TempDir(), "debug.log"), `,"sleep":{"ADD":"20s"}`)
 	var log eventLog
 	c := libcni.NewCNIConfigWithOptions([]string{dir}, nil, libcni.WithCacheDir(t.TempDir()), libcni.WithEventHook(log.hook))
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// Long enough for the two plugins before the sleeping one to finish
+	// on a loaded machine (300 ms was not, under the full -race suite).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	_, err := c.AddNetworkList(ctx, list, eventRT())
 	require.ErrorIs(t, err, context.DeadlineExceeded)
