@@ -520,7 +520,7 @@ func (c *CNIConfig) checkCacheKey(network string, rt *RuntimeConf) error {
 // them or only those of containerID, ordered by cache file name. Entries
 // that cannot be read or decoded are skipped.
 func (c *CNIConfig) GetCachedAttachments(containerID string) ([]*NetworkAttachment, error) {
-	return cachedAttachments(c.cacheDirFor(nil), containerID)
+	return cachedAttachments(c.cacheDirFor(nil), containerID, "")
 }
 
 // GetStatusNetworkList asks every plugin of the network whether it is
@@ -576,7 +576,7 @@ func (c *CNIConfig) GCNetworkList(ctx context.Context, list *NetworkConfigList, 
 		}
 	}
 	ch := listChain(list)
-	attachments, err := cachedAttachments(cacheDir, "")
+	attachments, err := cachedAttachments(cacheDir, "", list.Name)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("network %q: listing cached attachments: %w", list.Name, err))
 	}

@@ -8,9 +8,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cnirt/cni/types"
@@ -252,11 +255,31 @@ func (c *CNIConfig) cachedConfig(network string, rt *RuntimeConf) ([]byte, *Runt
 	return entry.Config, &out, nil
 }
 
+// attachmentEntry is the part of a cache file a NetworkAttachment holds:
+// cacheEntry without the result, which decoding then only skips.
+type attachmentEntry struct {
+	Kind           string                 `json:"kind"`
+	ContainerID    string                 `json:"containerId"`
+	Config         []byte                 `json:"config"`
+	IfName         string                 `json:"ifName"`
+	NetworkName    string                 `json:"networkName"`
+	NetNS          string                 `json:"netns,omitempty"`
+	CniArgs        [][2]string            `json:"cniArgs,omitempty"`
+	CapabilityArgs map[string]interface{} `json:"capabilityArgs,omitempty"`
+}
+
+// parallelListMin is the number of cache files from which listing them is
+// shared between the processors.
+const parallelListMin = 256
+
 // cachedAttachments lists the attachments cached in dir, optionally only
-// those of one container, sorted by file name. Files that cannot be read or
-// decoded, or that lack the attachment's names, are skipped; temporary
-// files of a writer that crashed long ago are removed.
-func cachedAttachments(dir, containerID string) ([]*NetworkAttachment, error) {
+// those of one container and/or one network, sorted by file name. Files
+// that cannot be read or decoded, or that lack the attachment's names, are
+// skipped; temporary files of a writer that crashed long ago are removed.
+// The names filter before any file is read (a file's name is
+// <network>-<containerID>-<ifName>, all three possibly containing '-', so
+// the name can only rule a file out); the decoded names decide.
+func cachedAttachments(dir, containerID, network string) ([]*NetworkAttachment, error) {
 	resultsDir := filepath.Join(dir, cacheResultsDir)
 	entries, err := os.ReadDir(resultsDir)
 	if err != nil {
@@ -265,54 +288,107 @@ func cachedAttachments(dir, containerID string) ([]*NetworkAttachment, error) {
 		}
 		return nil, err
 	}
+	marker := "-" + containerID + "-"
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
+		name := e.Name()
 		if !e.Type().IsRegular() {
 			continue
 		}
-		if strings.HasPrefix(e.Name(), tempPrefix) {
-			removeStaleTemp(filepath.Join(resultsDir, e.Name()), e)
+		if strings.HasPrefix(name, tempPrefix) {
+			removeStaleTemp(filepath.Join(resultsDir, name), e)
 			continue
 		}
-		names = append(names, e.Name())
-	}
-	sort.Strings(names)
-
-	marker := "-" + containerID + "-"
-	attachments := []*NetworkAttachment{}
-	for _, name := range names {
+		if network != "" && (!strings.HasPrefix(name, network) || !strings.HasPrefix(name[len(network):], "-")) {
+			continue
+		}
 		if containerID != "" {
-			// Quick filter on the name before reading the file.
 			pos := strings.Index(name, marker)
 			if pos <= 0 || pos+len(marker) >= len(name) {
 				continue
 			}
 		}
-		data, err := os.ReadFile(filepath.Join(resultsDir, name))
-		if err != nil {
-			continue
+		names = append(names, name)
+	}
+	sort.Strings(names)
+
+	found := make([]*NetworkAttachment, len(names))
+	workers := min(runtime.GOMAXPROCS(0), len(names)/parallelListMin)
+	if workers <= 1 {
+		readAttachments(resultsDir, names, found, containerID, network, nil)
+	} else {
+		var (
+			next atomic.Int64
+			wg   sync.WaitGroup
+		)
+		for range workers {
+			wg.Go(func() {
+				readAttachments(resultsDir, names, found, containerID, network, &next)
+			})
 		}
-		entry, err := decodeCacheEntry(data)
-		if err != nil {
-			continue
+		wg.Wait()
+	}
+	attachments := found[:0]
+	for _, a := range found {
+		if a != nil {
+			attachments = append(attachments, a)
 		}
-		if containerID != "" && entry.ContainerID != containerID {
-			continue
-		}
-		if entry.IfName == "" || entry.NetworkName == "" {
-			continue
-		}
-		attachments = append(attachments, &NetworkAttachment{
-			ContainerID:    entry.ContainerID,
-			Network:        entry.NetworkName,
-			IfName:         entry.IfName,
-			Config:         entry.Config,
-			NetNS:          entry.NetNS,
-			CniArgs:        entry.CniArgs,
-			CapabilityArgs: entry.CapabilityArgs,
-		})
 	}
 	return attachments, nil
+}
+
+// readAttachments decodes the cache files names[i] into found[i], leaving
+// nil for files that are skipped. With next, files are taken in chunks
+// from that shared counter (several goroutines at once); without it, all
+// of them. One read buffer is reused for all files.
+func readAttachments(resultsDir string, names []string, found []*NetworkAttachment, containerID, network string, next *atomic.Int64) {
+	const chunk = 64
+	buf := make([]byte, 0, 4096)
+	start, end := 0, len(names)
+	for {
+		if next != nil {
+			start = int(next.Add(chunk)) - chunk
+			if start >= len(names) {
+				return
+			}
+			end = min(start+chunk, len(names))
+		}
+		for i := start; i < end; i++ {
+			data, err := readInto(filepath.Join(resultsDir, names[i]), buf)
+			if err != nil {
+				continue
+			}
+			buf = data
+			found[i] = decodeAttachment(data, containerID, network)
+		}
+		if next == nil {
+			return
+		}
+	}
+}
+
+// decodeAttachment decodes one cache file, or returns nil when it is not
+// a cniCacheV1 entry of the wanted container and network.
+func decodeAttachment(data []byte, containerID, network string) *NetworkAttachment {
+	var e attachmentEntry
+	if err := json.Unmarshal(data, &e); err != nil || e.Kind != CNICacheV1 {
+		return nil
+	}
+	if (containerID != "" && e.ContainerID != containerID) || (network != "" && e.NetworkName != network) {
+		return nil
+	}
+	if e.IfName == "" || e.NetworkName == "" {
+		return nil
+	}
+	return &NetworkAttachment{
+		ContainerID:    e.ContainerID,
+		Network:        e.NetworkName,
+		IfName:         e.IfName,
+		Config:         e.Config,
+		NetNS:          e.NetNS,
+		CniArgs:        e.CniArgs,
+		CapabilityArgs: e.CapabilityArgs,
+	}
 }
 
 // removeStaleTemp removes a temporary cache file old enough that its writer

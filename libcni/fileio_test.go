@@ -2,6 +2,7 @@ package libcni
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -73,4 +74,57 @@ func TestCreateExclusiveKeepsExistingFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ents, 1)
 	assert.Equal(t, "entry", ents[0].Name())
+}
+
+// TestCachedAttachmentsFilters writes entries whose names share prefixes
+// and dashes, enough of them for the listing to run on several goroutines,
+// and checks every filter against a plain filter of the full listing.
+func TestCachedAttachmentsFilters(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := NewCNIConfigWithCacheDir(nil, dir, nil)
+	networks := []string{"a", "a-b", "a-b-c", "b"}
+	containers := []string{"x", "x-y", "y", "z-x"} // no two network-container pairs give one file name
+	n := 0
+	for i := 0; n < 2*parallelListMin+10; i++ {
+		for _, net := range networks {
+			for _, ctr := range containers {
+				rt := &RuntimeConf{ContainerID: ctr, IfName: fmt.Sprintf("eth%d", i), NetNS: "/run/netns/" + ctr,
+					Args: [][2]string{{"K", ctr}}, CapabilityArgs: map[string]interface{}{"n": float64(i)}}
+				require.NoError(t, c.writeCache(net, []byte(`{"name":"`+net+`"}`), []byte(`{"cniVersion":"1.0.0"}`), rt))
+				n++
+			}
+		}
+	}
+	// Files that must be skipped: not an entry, wrong kind, no ifName.
+	results := filepath.Join(dir, cacheResultsDir)
+	require.NoError(t, os.WriteFile(filepath.Join(results, "a-x-bad"), []byte("{"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(results, "a-x-kind"), []byte(`{"kind":"other","containerId":"x","ifName":"kind","networkName":"a"}`), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(results, "a-x-noif"), []byte(`{"kind":"cniCacheV1","containerId":"x","networkName":"a"}`), 0o600))
+
+	all, err := cachedAttachments(dir, "", "")
+	require.NoError(t, err)
+	require.Len(t, all, n)
+	for i := 1; i < len(all); i++ {
+		prev := all[i-1].Network + "-" + all[i-1].ContainerID + "-" + all[i-1].IfName
+		cur := all[i].Network + "-" + all[i].ContainerID + "-" + all[i].IfName
+		require.Less(t, prev, cur, "sorted by file name")
+	}
+	assert.Equal(t, []byte(`{"name":"`+all[0].Network+`"}`), all[0].Config)
+	assert.Equal(t, [][2]string{{"K", all[0].ContainerID}}, all[0].CniArgs)
+
+	for _, ctr := range append(containers, "") {
+		for _, net := range append(networks, "") {
+			var want []*NetworkAttachment
+			for _, a := range all {
+				if (ctr == "" || a.ContainerID == ctr) && (net == "" || a.Network == net) {
+					want = append(want, a)
+				}
+			}
+			got, err := cachedAttachments(dir, ctr, net)
+			require.NoError(t, err)
+			assert.Equal(t, len(want), len(got), "container %q network %q", ctr, net)
+			assert.Equal(t, want, got, "container %q network %q", ctr, net)
+		}
+	}
 }

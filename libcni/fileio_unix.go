@@ -56,6 +56,13 @@ func createExclusive(name string, data []byte, sync bool) error {
 // at 4 KiB, which holds a typical cache entry, so that the usual file costs
 // an open, two reads (the second one seeing the end) and a close.
 func readWhole(name string) ([]byte, error) {
+	return readInto(name, make([]byte, 0, 4096))
+}
+
+// readInto reads the whole file name into buf[:0], growing it as needed,
+// and returns the filled slice.
+func readInto(name string, buf []byte) ([]byte, error) {
+	buf = buf[:0]
 	var fd int
 	err := ignoringEINTR(func() (err error) {
 		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
@@ -64,7 +71,6 @@ func readWhole(name string) ([]byte, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
-	buf := make([]byte, 0, 4096)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]

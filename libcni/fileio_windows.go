@@ -28,6 +28,9 @@ func createExclusive(name string, data []byte, sync bool) error {
 // readWhole reads the whole file name.
 func readWhole(name string) ([]byte, error) { return os.ReadFile(name) }
 
+// readInto reads the whole file name; buf is not needed here.
+func readInto(name string, _ []byte) ([]byte, error) { return os.ReadFile(name) }
+
 // renameFile renames oldName to newName, replacing a file there.
 func renameFile(oldName, newName string) error { return os.Rename(oldName, newName) }
 
