@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cnirt/cni/pkg/jsonx"
 	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/version"
@@ -646,10 +647,14 @@ func LoadConf(dir, name string) (*NetworkConfig, error) {
 		return nil, NoConfigsFoundError{Dir: dir}
 	}
 	slices.Sort(files)
+	var d jsonx.Decoder
 	for _, file := range files {
 		data, err := readConfFile(file)
 		if err != nil {
 			return nil, err
+		}
+		if scanned, ok := scanName(&d, data, true); ok && scanned != name {
+			continue
 		}
 		var probe struct {
 			Name string `json:"name"`
@@ -667,6 +672,46 @@ func LoadConf(dir, name string) (*NetworkConfig, error) {
 		return conf, nil
 	}
 	return nil, NotFoundError{Dir: dir, Name: name}
+}
+
+// scanName reads the top-level "name" of a configuration file without
+// decoding its other members, for skipping the files of other networks
+// cheaply. Keys match "name" exactly (as for a list, decoded into a map)
+// or, with fold, case-insensitively (as for a single plugin, decoded into
+// a struct); the last matching member wins, as with encoding/json. It
+// reports ok=false unless data is one well-formed JSON object whose name
+// is a string: the caller then decodes the file fully, which yields the
+// error, or the absent name, exactly as before.
+func scanName(d *jsonx.Decoder, data []byte, fold bool) (name string, ok bool) {
+	d.Reset(data)
+	if null, err := d.ObjectStart("object"); null || err != nil {
+		return "", false
+	}
+	found := false
+	for first := true; ; first = false {
+		key, more, err := d.ObjectKey(first)
+		if err != nil {
+			return "", false
+		}
+		if !more {
+			break
+		}
+		if string(key) == "name" || (fold && jsonx.FoldKey(key, "name")) {
+			v, null, err := d.ReadString()
+			if null || err != nil {
+				return "", false
+			}
+			name, found = v, true
+			continue
+		}
+		if err := d.Skip(); err != nil {
+			return "", false
+		}
+	}
+	if d.End() != nil {
+		return "", false
+	}
+	return name, found
 }
 
 // LoadConfList is LoadNetworkConf under its historical name.
@@ -690,10 +735,14 @@ func LoadNetworkConf(dir, name string) (*NetworkConfigList, error) {
 		return nil, err
 	}
 	slices.Sort(files)
+	var d jsonx.Decoder
 	for _, file := range files {
 		data, err := readConfFile(file)
 		if err != nil {
 			return nil, err
+		}
+		if scanned, ok := scanName(&d, data, false); ok && scanned != name {
+			continue
 		}
 		top, err := decodeList(data)
 		if err != nil {

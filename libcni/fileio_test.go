@@ -2,12 +2,14 @@ package libcni
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/cnirt/cni/pkg/jsonx"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -127,4 +129,65 @@ func TestCachedAttachmentsFilters(t *testing.T) {
 			assert.Equal(t, want, got, "container %q network %q", ctr, net)
 		}
 	}
+}
+
+// TestScanNameAgreesWithFullDecode checks the shortcut LoadNetworkConf and
+// LoadConf take for other networks' files: whenever scanName answers, the
+// answer is the name the full decode finds; when it does not, the full
+// decode runs (and reports the problem) as before.
+func TestScanNameAgreesWithFullDecode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		doc      string
+		answers  bool // scanName answers (for both key matchings)
+		wantName string
+	}{
+		{`{"name":"a","plugins":[{"name":"inner","type":"x"}]}`, true, "a"},
+		{`  {"cniVersion":"1.0.0", "name" : "a-b"}  `, true, "a-b"},
+		{`{"name":"first","name":"last"}`, true, "last"},
+		{`{"name":"\u0061\n"}`, true, "a\n"},
+		{`{"plugins":[{"name":"inner"}]}`, false, ""}, // no name: the full decode decides
+		{`{"name":null}`, false, ""},
+		{`{"name":7}`, false, ""},
+		{`{"name":"a",}`, false, ""},
+		{`{"name":"a"} x`, false, ""},
+		{`["name","a"]`, false, ""},
+		{`null`, false, ""},
+		{`{"name":"a"`, false, ""},
+	}
+	var d jsonx.Decoder
+	for _, tt := range tests {
+		name, ok := scanName(&d, []byte(tt.doc), false)
+		assert.Equal(t, tt.answers, ok, "list %s", tt.doc)
+		if ok {
+			top, err := decodeList([]byte(tt.doc))
+			require.NoError(t, err, tt.doc)
+			full, err := listName(top)
+			require.NoError(t, err, tt.doc)
+			assert.Equal(t, full, name, tt.doc)
+			assert.Equal(t, tt.wantName, name, tt.doc)
+		}
+		foldName, foldOK := scanName(&d, []byte(tt.doc), true)
+		assert.Equal(t, tt.answers, foldOK, "single %s", tt.doc)
+		if foldOK {
+			var probe struct {
+				Name string `json:"name"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(tt.doc), &probe))
+			assert.Equal(t, probe.Name, foldName, tt.doc)
+		}
+	}
+
+	// Key matching: a list is a map (exact keys), a single plugin a
+	// struct (case-insensitive keys), each as encoding/json decodes it.
+	doc := []byte(`{"NAME":"upper","Name":"mixed"}`)
+	_, ok := scanName(&d, doc, false)
+	assert.False(t, ok, "no exact \"name\" key in a list: the full decode decides")
+	name, ok := scanName(&d, doc, true)
+	assert.True(t, ok)
+	var probe struct {
+		Name string `json:"name"`
+	}
+	require.NoError(t, json.Unmarshal(doc, &probe))
+	assert.Equal(t, probe.Name, name)
 }
