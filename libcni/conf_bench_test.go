@@ -53,17 +53,20 @@ func BenchmarkConfListFromBytes(b *testing.B) {
 	})
 }
 
-// BenchmarkLoadConfList looks up the last of 20 networks in a directory.
+// BenchmarkLoadConfList looks up the last of 1000 networks in a directory
+// of 1000 list files, the same directory for both libraries.
 func BenchmarkLoadConfList(b *testing.B) {
+	const files = 1000
 	dir := b.TempDir()
-	for i := range 20 {
-		doc := strings.Replace(confBenchList, "bench-net", fmt.Sprintf("net-%02d", i), 1)
-		confWrite(b, dir, fmt.Sprintf("%02d-net.conflist", i), doc)
+	for i := range files {
+		doc := strings.Replace(confBenchList, "bench-net", fmt.Sprintf("net-%04d", i), 1)
+		confWrite(b, dir, fmt.Sprintf("%04d-net.conflist", i), doc)
 	}
+	last := fmt.Sprintf("net-%04d", files-1)
 	b.Run("cnirt", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := libcni.LoadConfList(dir, "net-19"); err != nil {
+			if _, err := libcni.LoadConfList(dir, last); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -71,7 +74,7 @@ func BenchmarkLoadConfList(b *testing.B) {
 	b.Run("reference", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := refcni.LoadConfList(dir, "net-19"); err != nil {
+			if _, err := refcni.LoadConfList(dir, last); err != nil {
 				b.Fatal(err)
 			}
 		}
