@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/cnirt/cni/pkg/jsonx"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/types/create"
 )
@@ -344,6 +345,7 @@ func cachedAttachments(dir, containerID, network string) ([]*NetworkAttachment, 
 func readAttachments(resultsDir string, names []string, found []*NetworkAttachment, containerID, network string, next *atomic.Int64) {
 	const chunk = 64
 	buf := make([]byte, 0, 4096)
+	var d jsonx.Decoder
 	start, end := 0, len(names)
 	for {
 		if next != nil {
@@ -359,7 +361,7 @@ func readAttachments(resultsDir string, names []string, found []*NetworkAttachme
 				continue
 			}
 			buf = data
-			found[i] = decodeAttachment(data, containerID, network)
+			found[i] = decodeAttachment(&d, data, containerID, network)
 		}
 		if next == nil {
 			return
@@ -369,9 +371,9 @@ func readAttachments(resultsDir string, names []string, found []*NetworkAttachme
 
 // decodeAttachment decodes one cache file, or returns nil when it is not
 // a cniCacheV1 entry of the wanted container and network.
-func decodeAttachment(data []byte, containerID, network string) *NetworkAttachment {
-	var e attachmentEntry
-	if err := json.Unmarshal(data, &e); err != nil || e.Kind != CNICacheV1 {
+func decodeAttachment(d *jsonx.Decoder, data []byte, containerID, network string) *NetworkAttachment {
+	e, err := decodeAttachmentEntry(d, data)
+	if err != nil || e.Kind != CNICacheV1 {
 		return nil
 	}
 	if (containerID != "" && e.ContainerID != containerID) || (network != "" && e.NetworkName != network) {

@@ -191,3 +191,44 @@ func TestScanNameAgreesWithFullDecode(t *testing.T) {
 	require.NoError(t, json.Unmarshal(doc, &probe))
 	assert.Equal(t, probe.Name, name)
 }
+
+// TestDecodeAttachmentEntryMatchesEncodingJSON feeds the listing decoder
+// documents of every shape it shortcuts or hands on, and checks that its
+// outcome is encoding/json's for the same struct.
+func TestDecodeAttachmentEntryMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	docs := []string{
+		`{"kind":"cniCacheV1","containerId":"c","config":"eyJhIjoxfQ==","ifName":"eth0","networkName":"n","netns":"/run/netns/c",` +
+			`"cniArgs":[["K","V"],["A","B"]],"capabilityArgs":{"portMappings":[{"hostPort":80}],"n":1.5},"result":{"cniVersion":"1.0.0","ips":[]}}`,
+		`{"kind":"cniCacheV1","containerId":"c","config":"","ifName":"eth0","networkName":"n"}`,
+		`{"KIND":"cniCacheV1","ContainerID":"c","IFNAME":"eth0","networkname":"n","Config":"eyJ9"}`,
+		`{"kind":"cniCacheV1","containerId":"first","containerId":"last","ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","cniArgs":[["K","V"]],"cniArgs":[],"ifName":"e","networkName":"n"}`,
+		`{"kind":"cniCacheV1","containerId":"\u0063\ud83d\ude00","ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","config":"eyJh\nIjoxfQ==","ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","config":"not base64!","ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","config":null,"containerId":null,"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","cniArgs":null,"capabilityArgs":null,"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","cniArgs":[["K"]],"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","cniArgs":[["K","V","extra"]],"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","cniArgs":[["K",null]],"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","cniArgs":[["K",1]],"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","capabilityArgs":{"a":1},"capabilityArgs":{"b":2},"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","capabilityArgs":[1],"ifName":"eth0","networkName":"n"}`,
+		`{"kind":7,"ifName":"eth0","networkName":"n"}`,
+		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n"} trailing`,
+		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n",}`,
+		`{"kind":"cniCacheV1","result":{"unterminated":`,
+		`[]`, `null`, ``, `{}`,
+	}
+	var d jsonx.Decoder
+	for _, doc := range docs {
+		got, gotErr := decodeAttachmentEntry(&d, []byte(doc))
+		var want attachmentEntry
+		wantErr := json.Unmarshal([]byte(doc), &want)
+		require.Equal(t, wantErr == nil, gotErr == nil, "error for %s: got %v, encoding/json %v", doc, gotErr, wantErr)
+		if wantErr == nil {
+			assert.Equal(t, want, got, doc)
+		}
+	}
+}
