@@ -173,6 +173,9 @@ func (c *CNIConfig) readCache(network string, rt *RuntimeConf) (*cacheEntry, []b
 	return entry, data, err
 }
 
+// errFileTooLarge is returned by readFileLimit for a file over its limit.
+var errFileTooLarge = errors.New("file too large")
+
 // errWrongKind is wrapped when a cache file is JSON but not a cniCacheV1
 // entry.
 var errWrongKind = errors.New("cache entry has wrong kind")

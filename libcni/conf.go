@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -492,26 +491,14 @@ func rawString(raw json.RawMessage) (string, bool) {
 // readConfFile reads a configuration file, refusing files larger than
 // MaxConfigFileSize.
 func readConfFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	data, err := readFileLimit(name, MaxConfigFileSize)
+	if errors.Is(err, errFileTooLarge) {
+		return nil, tooLarge(name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("error reading %s: %w", name, err)
 	}
-	defer f.Close()
-	size := 0
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		if fi.Size() > MaxConfigFileSize {
-			return nil, tooLarge(name)
-		}
-		size = int(fi.Size())
-	}
-	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxConfigFileSize+1)); err != nil {
-		return nil, fmt.Errorf("error reading %s: %w", name, err)
-	}
-	if buf.Len() > MaxConfigFileSize {
-		return nil, tooLarge(name)
-	}
-	return buf.Bytes(), nil
+	return data, nil
 }
 
 func tooLarge(name string) error {
@@ -639,6 +626,11 @@ func ConfFiles(dir string, extensions []string) ([]string, error) {
 // Deprecated: single-plugin configurations are superseded by configuration
 // lists; use LoadNetworkConf.
 func LoadConf(dir, name string) (*NetworkConfig, error) {
+	return loadConf(nil, dir, name)
+}
+
+// loadConf is LoadConf, reading files through cache when it is not nil.
+func loadConf(cache *ConfLoader, dir, name string) (*NetworkConfig, error) {
 	files, err := ConfFiles(dir, []string{".conf", ".json"})
 	if err != nil {
 		return nil, err
@@ -649,13 +641,14 @@ func LoadConf(dir, name string) (*NetworkConfig, error) {
 	slices.Sort(files)
 	var d jsonx.Decoder
 	for _, file := range files {
-		data, err := readConfFile(file)
+		data, scanned, ok, err := cache.read(&d, file, true)
 		if err != nil {
 			return nil, err
 		}
-		if scanned, ok := scanName(&d, data, true); ok && scanned != name {
+		if ok && scanned != name {
 			continue
 		}
+		data = cache.own(data)
 		var probe struct {
 			Name string `json:"name"`
 		}
@@ -730,6 +723,12 @@ func LoadConfList(dir, name string) (*NetworkConfigList, error) {
 // It returns a NotFoundError when no file declares the network and a
 // NoConfigsFoundError when dir holds no configuration at all.
 func LoadNetworkConf(dir, name string) (*NetworkConfigList, error) {
+	return loadNetworkConf(nil, dir, name)
+}
+
+// loadNetworkConf is LoadNetworkConf, reading files through cache when it
+// is not nil.
+func loadNetworkConf(cache *ConfLoader, dir, name string) (*NetworkConfigList, error) {
 	files, err := ConfFiles(dir, []string{".conflist"})
 	if err != nil {
 		return nil, err
@@ -737,13 +736,14 @@ func LoadNetworkConf(dir, name string) (*NetworkConfigList, error) {
 	slices.Sort(files)
 	var d jsonx.Decoder
 	for _, file := range files {
-		data, err := readConfFile(file)
+		data, scanned, ok, err := cache.read(&d, file, false)
 		if err != nil {
 			return nil, err
 		}
-		if scanned, ok := scanName(&d, data, false); ok && scanned != name {
+		if ok && scanned != name {
 			continue
 		}
+		data = cache.own(data)
 		top, err := decodeList(data)
 		if err != nil {
 			return nil, withFile(err, file)
@@ -757,7 +757,7 @@ func LoadNetworkConf(dir, name string) (*NetworkConfigList, error) {
 		}
 	}
 
-	conf, err := LoadConf(dir, name)
+	conf, err := loadConf(cache, dir, name)
 	if err != nil {
 		var none NoConfigsFoundError
 		if len(files) > 0 && errors.As(err, &none) {

@@ -64,3 +64,47 @@ func ExampleLoadConfList() {
 	// plugin 1: portmap {"type": "portmap", "capabilities": {"portMappings": true}}
 	// true
 }
+
+// ExampleConfLoader keeps one ConfLoader for the process: loading a
+// network again from an unchanged directory then costs a stat per file,
+// and a file replaced on disk is read again.
+func ExampleConfLoader() {
+	dir, err := os.MkdirTemp("", "cnirt-example-")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	write := func(file, doc string) {
+		tmp := filepath.Join(dir, ".tmp")
+		if err := os.WriteFile(tmp, []byte(doc), 0o644); err == nil {
+			err = os.Rename(tmp, filepath.Join(dir, file)) // replaced, as config tools do
+			if err != nil {
+				fmt.Println(err)
+			}
+		}
+	}
+	write("10-a.conflist", `{"cniVersion": "1.0.0", "name": "net-a", "plugins": [{"type": "bridge"}]}`)
+	write("20-b.conflist", `{"cniVersion": "1.0.0", "name": "net-b", "plugins": [{"type": "macvlan"}]}`)
+
+	var loader libcni.ConfLoader
+	for range 2 {
+		list, err := loader.LoadConfList(dir, "net-b")
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(list.Name, list.Plugins[0].Network.Type)
+	}
+	write("20-b.conflist", `{"cniVersion": "1.0.0", "name": "net-b", "plugins": [{"type": "ipvlan"}]}`)
+	list, err := loader.LoadConfList(dir, "net-b")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(list.Name, list.Plugins[0].Network.Type)
+	// Output:
+	// net-b macvlan
+	// net-b macvlan
+	// net-b ipvlan
+}

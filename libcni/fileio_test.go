@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cnirt/cni/pkg/jsonx"
 	"github.com/stretchr/testify/assert"
@@ -231,4 +232,88 @@ func TestDecodeAttachmentEntryMatchesEncodingJSON(t *testing.T) {
 			assert.Equal(t, want, got, doc)
 		}
 	}
+}
+
+// TestConfLoaderCachesByFileVersion checks that a ConfLoader answers like
+// the package functions, reads a file again exactly when its size,
+// modification time or identity changed, and hands out values the caller
+// may modify.
+func TestConfLoaderCachesByFileVersion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	listDoc := func(name, typ string) string {
+		return `{"cniVersion":"1.0.0","name":"` + name + `","plugins":[{"type":"` + typ + `"}]}`
+	}
+	write := func(file, doc string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, file), []byte(doc), 0o600))
+	}
+	write("10-a.conflist", listDoc("a", "bridge"))
+	write("20-b.conflist", listDoc("b", "ptp11"))
+	write("30-c.conf", `{"cniVersion":"1.0.0","name":"c","type":"host-device"}`)
+	write("40-broken.conflist", `{"name":"broken","plugins":`)
+
+	var l ConfLoader
+	for _, name := range []string{"a", "b", "c", "missing"} {
+		for range 2 {
+			want, wantErr := LoadConfList(dir, name)
+			got, gotErr := l.LoadConfList(dir, name)
+			assert.Equal(t, wantErr, gotErr, name)
+			assert.Equal(t, want, got, name)
+			wantOne, wantErr := LoadConf(dir, name)
+			gotOne, gotErr := l.LoadConf(dir, name)
+			assert.Equal(t, wantErr, gotErr, name)
+			assert.Equal(t, wantOne, gotOne, name)
+		}
+	}
+
+	// Results are fresh: changing one does not change the next.
+	got, err := l.LoadConfList(dir, "b")
+	require.NoError(t, err)
+	got.Bytes[0] = 'X'
+	got.Plugins[0].Bytes[0] = 'X'
+	again, err := l.LoadConfList(dir, "b")
+	require.NoError(t, err)
+	assert.Equal(t, byte('{'), again.Bytes[0])
+	assert.Equal(t, byte('{'), again.Plugins[0].Bytes[0])
+
+	// Same size and time, changed in place: the remembered version is
+	// used, which shows the file is not read again.
+	path := filepath.Join(dir, "20-b.conflist")
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	write("20-b.conflist", listDoc("b", "ptp22"))
+	require.NoError(t, os.Chtimes(path, info.ModTime(), info.ModTime()))
+	got, err = l.LoadConfList(dir, "b")
+	require.NoError(t, err)
+	assert.Equal(t, "ptp11", got.Plugins[0].Network.Type, "unchanged size, time and inode: not read again")
+
+	// A new modification time, a new size or a new file is noticed.
+	require.NoError(t, os.Chtimes(path, info.ModTime().Add(time.Second), info.ModTime().Add(time.Second)))
+	got, err = l.LoadConfList(dir, "b")
+	require.NoError(t, err)
+	assert.Equal(t, "ptp22", got.Plugins[0].Network.Type, "new time")
+	write("20-b.conflist", listDoc("b", "ptp333"))
+	require.NoError(t, os.Chtimes(path, info.ModTime().Add(time.Second), info.ModTime().Add(time.Second)))
+	got, err = l.LoadConfList(dir, "b")
+	require.NoError(t, err)
+	assert.Equal(t, "ptp333", got.Plugins[0].Network.Type, "new size")
+	tmp := filepath.Join(dir, "tmp")
+	require.NoError(t, os.WriteFile(tmp, []byte(listDoc("b", "ptp444")), 0o600))
+	require.NoError(t, os.Chtimes(tmp, info.ModTime().Add(time.Second), info.ModTime().Add(time.Second)))
+	require.NoError(t, os.Rename(tmp, path))
+	got, err = l.LoadConfList(dir, "b")
+	require.NoError(t, err)
+	assert.Equal(t, "ptp444", got.Plugins[0].Network.Type, "replaced by another file (new inode)")
+
+	// A file renamed to another network, and a removed file.
+	write("10-a.conflist", listDoc("z", "bridge"))
+	require.NoError(t, os.Remove(path))
+	for _, name := range []string{"a", "b", "z"} {
+		want, wantErr := LoadConfList(dir, name)
+		got, gotErr := l.LoadConfList(dir, name)
+		assert.Equal(t, wantErr, gotErr, name)
+		assert.Equal(t, want, got, name)
+	}
+	_, err = l.LoadConfList(dir, "z")
+	require.NoError(t, err, "z is found before the broken file")
 }

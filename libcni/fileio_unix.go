@@ -62,6 +62,19 @@ func readWhole(name string) ([]byte, error) {
 // readInto reads the whole file name into buf[:0], growing it as needed,
 // and returns the filled slice.
 func readInto(name string, buf []byte) ([]byte, error) {
+	return readUpTo(name, buf, -1)
+}
+
+// readFileLimit reads the whole file name, failing with errFileTooLarge
+// when it holds more than limit bytes.
+func readFileLimit(name string, limit int) ([]byte, error) {
+	return readUpTo(name, make([]byte, 0, 4096), limit)
+}
+
+// readUpTo reads the whole file name into buf[:0], growing it as needed;
+// with limit >= 0 it stops with errFileTooLarge after more than limit
+// bytes.
+func readUpTo(name string, buf []byte, limit int) ([]byte, error) {
 	buf = buf[:0]
 	var fd int
 	err := ignoringEINTR(func() (err error) {
@@ -87,6 +100,10 @@ func readInto(name string, buf []byte) ([]byte, error) {
 			break
 		}
 		buf = buf[:len(buf)+n]
+		if limit >= 0 && len(buf) > limit {
+			_ = syscall.Close(fd)
+			return nil, errFileTooLarge
+		}
 	}
 	if cerr := syscall.Close(fd); err == nil && cerr != nil {
 		err = cerr

@@ -2,7 +2,11 @@
 
 package libcni
 
-import "os"
+import (
+	"bytes"
+	"io"
+	"os"
+)
 
 // createExclusive creates name, which must not exist, with mode
 // cacheFilePerm, writes data to it, syncs it when asked, and closes it.
@@ -36,3 +40,28 @@ func renameFile(oldName, newName string) error { return os.Rename(oldName, newNa
 
 // removeFile deletes name.
 func removeFile(name string) error { return os.Remove(name) }
+
+// readFileLimit reads the whole file name, failing with errFileTooLarge
+// when it holds more than limit bytes.
+func readFileLimit(name string, limit int) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := 0
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if fi.Size() > int64(limit) {
+			return nil, errFileTooLarge
+		}
+		size = int(fi.Size())
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, int64(limit)+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > limit {
+		return nil, errFileTooLarge
+	}
+	return buf.Bytes(), nil
+}
