@@ -270,6 +270,21 @@ type attachmentEntry struct {
 	NetNS          string                 `json:"netns,omitempty"`
 	CniArgs        [][2]string            `json:"cniArgs,omitempty"`
 	CapabilityArgs map[string]interface{} `json:"capabilityArgs,omitempty"`
+	Result         objectOrNull           `json:"result,omitempty"`
+}
+
+// objectOrNull accepts a JSON object or null without keeping it, and
+// refuses anything else: the reference decodes a cache entry's result into
+// a map, so an entry whose result is another kind of value does not
+// decode, and is not listed.
+type objectOrNull struct{}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (objectOrNull) UnmarshalJSON(data []byte) error {
+	if k := jsonKind(data); k != '{' && k != 'n' {
+		return fmt.Errorf("cache entry: result is %s, not an object", jsonKindName(data))
+	}
+	return nil
 }
 
 // parallelListMin is the number of cache files from which listing them is

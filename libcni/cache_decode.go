@@ -9,7 +9,7 @@ import (
 
 // decodeAttachmentEntry decodes a cache file for listing. The common shape
 // (what cnirt and the reference write) is read with pkg/jsonx, skipping
-// the result without building it; anything else (a null, an unexpected
+// the result (an object or null) without building it; anything else (a null, an unexpected
 // type, a cniArgs pair that is not two strings, a repeated capabilityArgs,
 // malformed JSON) is left to encoding/json, so the outcome is always
 // encoding/json's. Keys match case-insensitively, as encoding/json matches
@@ -65,6 +65,16 @@ func scanAttachmentEntry(d *jsonx.Decoder, data []byte) (e attachmentEntry, ok b
 			continue
 		case jsonx.FoldKey(key, "cniArgs"):
 			if e.CniArgs, ok = scanPairs(d); !ok {
+				return e, false
+			}
+			continue
+		case jsonx.FoldKey(key, "result"):
+			// Only skipped, but it must be an object or null (see
+			// objectOrNull); encoding/json judges anything else.
+			if c, err := d.Peek(); err != nil || (c != '{' && c != 'n') {
+				return e, false
+			}
+			if err := d.Skip(); err != nil {
 				return e, false
 			}
 			continue

@@ -220,6 +220,11 @@ func TestDecodeAttachmentEntryMatchesEncodingJSON(t *testing.T) {
 		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n"} trailing`,
 		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n",}`,
 		`{"kind":"cniCacheV1","result":{"unterminated":`,
+		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","result":[1]}`,
+		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","result":"x"}`,
+		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","result":null}`,
+		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","Result":7}`,
+		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","result":{"a":[1,{"b":null}]},"result":{}}`,
 		`[]`, `null`, ``, `{}`,
 	}
 	var d jsonx.Decoder
