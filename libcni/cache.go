@@ -364,6 +364,8 @@ func readAttachments(resultsDir string, names []string, found []*NetworkAttachme
 	const chunk = 64
 	buf := make([]byte, 0, 4096)
 	var d jsonx.Decoder
+	dir := openDirHandle(resultsDir)
+	defer dir.close()
 	start, end := 0, len(names)
 	for {
 		if next != nil {
@@ -374,7 +376,7 @@ func readAttachments(resultsDir string, names []string, found []*NetworkAttachme
 			end = min(start+chunk, len(names))
 		}
 		for i := start; i < end; i++ {
-			data, err := readInto(filepath.Join(resultsDir, names[i]), buf)
+			data, err := dir.readInto(names[i], buf)
 			if err != nil {
 				continue
 			}

@@ -3,6 +3,8 @@ package libcni
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	"github.com/cnirt/cni/pkg/jsonx"
 )
@@ -107,11 +109,107 @@ func scanAttachmentEntry(d *jsonx.Decoder, data []byte) (e attachmentEntry, ok b
 		return e, false
 	}
 	if capsRaw != nil {
-		if err := json.Unmarshal(capsRaw, &e.CapabilityArgs); err != nil {
+		var ok bool
+		if e.CapabilityArgs, ok = scanCapabilityArgs(d, capsRaw); !ok {
 			return e, false
 		}
 	}
 	return e, true
+}
+
+// scanCapabilityArgs decodes a capabilityArgs object the way encoding/json
+// decodes it into a map[string]interface{} (objects as maps, arrays as
+// slices, numbers as float64); ok=false hands anything else (null, not an
+// object, a number out of float64's range) to encoding/json.
+func scanCapabilityArgs(d *jsonx.Decoder, raw []byte) (map[string]interface{}, bool) {
+	d.Reset(raw)
+	if c, err := d.Peek(); err != nil || c != '{' {
+		return nil, false
+	}
+	v, ok := scanAny(d, raw)
+	if !ok || d.End() != nil {
+		return nil, false
+	}
+	m, _ := v.(map[string]interface{})
+	return m, m != nil
+}
+
+// scanAny reads one value of any kind into interface{} as encoding/json
+// does; data is what d reads.
+func scanAny(d *jsonx.Decoder, data []byte) (interface{}, bool) {
+	c, err := d.Peek()
+	if err != nil {
+		return nil, false
+	}
+	switch {
+	case c == '{':
+		if _, err := d.ObjectStart("object"); err != nil {
+			return nil, false
+		}
+		m := map[string]interface{}{}
+		for first := true; ; first = false {
+			key, more, err := d.ObjectKey(first)
+			if err != nil {
+				return nil, false
+			}
+			if !more {
+				return m, true
+			}
+			k := string(key)
+			v, ok := scanAny(d, data)
+			if !ok {
+				return nil, false
+			}
+			m[k] = v
+		}
+	case c == '[':
+		if _, err := d.ArrayStart("array"); err != nil {
+			return nil, false
+		}
+		a := []interface{}{}
+		for first := true; ; first = false {
+			more, err := d.ArrayNext(first)
+			if err != nil {
+				return nil, false
+			}
+			if !more {
+				return a, true
+			}
+			v, ok := scanAny(d, data)
+			if !ok {
+				return nil, false
+			}
+			a = append(a, v)
+		}
+	case c == '"':
+		s, _, err := d.ReadString()
+		if err != nil {
+			return nil, false
+		}
+		return strings.Clone(s), true
+	case c == '-' || ('0' <= c && c <= '9'):
+		start := d.Offset()
+		if err := d.Skip(); err != nil {
+			return nil, false
+		}
+		f, err := strconv.ParseFloat(string(data[start:d.Offset()]), 64)
+		if err != nil {
+			return nil, false
+		}
+		return f, true
+	case c == 't' || c == 'f':
+		start := d.Offset()
+		if err := d.Skip(); err != nil {
+			return nil, false
+		}
+		return data[start] == 't', true
+	case c == 'n':
+		if err := d.Skip(); err != nil {
+			return nil, false
+		}
+		return nil, true
+	}
+	return nil, false
 }
 
 // scanPairs reads a cniArgs array of two-string arrays.

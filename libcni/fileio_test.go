@@ -225,6 +225,11 @@ func TestDecodeAttachmentEntryMatchesEncodingJSON(t *testing.T) {
 		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","result":null}`,
 		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","Result":7}`,
 		`{"kind":"cniCacheV1","ifName":"eth0","networkName":"n","result":{"a":[1,{"b":null}]},"result":{}}`,
+		`{"kind":"cniCacheV1","ifName":"e","networkName":"n","capabilityArgs":{"a":[1,-2.5e3,"s\u00e9",true,false,null,{"x":{}},[]],"a":{"dup":1},"b":1e400}}`,
+		`{"kind":"cniCacheV1","ifName":"e","networkName":"n","capabilityArgs":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}],"bandwidth":{"ingressRate":2048}}}`,
+		`{"kind":"cniCacheV1","ifName":"e","networkName":"n","capabilityArgs":{"big":12345678901234567890123,"neg":-0,"frac":0.1}}`,
+		`{"kind":"cniCacheV1","ifName":"e","networkName":"n","capabilityArgs":{"k":"\ud800","\u0041":1,"A":2}}`,
+		`{"kind":"cniCacheV1","ifName":"e","networkName":"n","capabilityArgs":"str"}`,
 		`[]`, `null`, ``, `{}`,
 	}
 	var d jsonx.Decoder

@@ -5,6 +5,7 @@ package libcni
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -56,32 +57,57 @@ func createExclusive(name string, data []byte, sync bool) error {
 // at 4 KiB, which holds a typical cache entry, so that the usual file costs
 // an open, two reads (the second one seeing the end) and a close.
 func readWhole(name string) ([]byte, error) {
-	return readInto(name, make([]byte, 0, 4096))
-}
-
-// readInto reads the whole file name into buf[:0], growing it as needed,
-// and returns the filled slice.
-func readInto(name string, buf []byte) ([]byte, error) {
-	return readUpTo(name, buf, -1)
+	return readUpTo(noDir, "", name, make([]byte, 0, 4096), -1)
 }
 
 // readFileLimit reads the whole file name, failing with errFileTooLarge
 // when it holds more than limit bytes.
 func readFileLimit(name string, limit int) ([]byte, error) {
-	return readUpTo(name, make([]byte, 0, 4096), limit)
+	return readUpTo(noDir, "", name, make([]byte, 0, 4096), limit)
 }
 
-// readUpTo reads the whole file name into buf[:0], growing it as needed;
-// with limit >= 0 it stops with errFileTooLarge after more than limit
-// bytes.
-func readUpTo(name string, buf []byte, limit int) ([]byte, error) {
+// noDir is the dirfd meaning "name is a whole path".
+const noDir = -1
+
+// dirHandle is a directory whose files are read by name: on Linux through
+// a descriptor of the directory (openat), which spares the kernel walking
+// the directory's path for every file.
+type dirHandle struct {
+	fd   int
+	path string
+}
+
+// openDirHandle opens path for reading files in it; when the directory
+// cannot be opened (or on systems without openat) files are opened by
+// their whole path.
+func openDirHandle(path string) dirHandle {
+	return dirHandle{fd: openDirFD(path), path: path}
+}
+
+// close releases the directory descriptor.
+func (h dirHandle) close() {
+	if h.fd != noDir {
+		_ = syscall.Close(h.fd)
+	}
+}
+
+// readInto reads the whole file name of the directory into buf[:0],
+// growing it as needed, and returns the filled slice.
+func (h dirHandle) readInto(name string, buf []byte) ([]byte, error) {
+	return readUpTo(h.fd, h.path, name, buf, -1)
+}
+
+// readUpTo reads the whole file name (relative to dirfd, or a whole path
+// with noDir; dir names the directory in errors) into buf[:0], growing it
+// as needed; with limit >= 0 it stops with errFileTooLarge after more than
+// limit bytes.
+func readUpTo(dirfd int, dir, name string, buf []byte, limit int) ([]byte, error) {
 	buf = buf[:0]
-	var fd int
-	err := ignoringEINTR(func() (err error) {
-		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-		return err
-	})
+	fd, err := openRead(dirfd, dir, name)
 	if err != nil {
+		if dir != "" {
+			name = filepath.Join(dir, name)
+		}
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
 	for {
@@ -109,6 +135,9 @@ func readUpTo(name string, buf []byte, limit int) ([]byte, error) {
 		err = cerr
 	}
 	if err != nil {
+		if dir != "" {
+			name = filepath.Join(dir, name)
+		}
 		return nil, &os.PathError{Op: "read", Path: name, Err: err}
 	}
 	return buf, nil
@@ -137,4 +166,12 @@ func ignoringEINTR(fn func() error) error {
 			return err
 		}
 	}
+}
+
+// joinDir returns name inside dir, or name itself when dir is empty.
+func joinDir(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return filepath.Join(dir, name)
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // createExclusive creates name, which must not exist, with mode
@@ -32,8 +33,20 @@ func createExclusive(name string, data []byte, sync bool) error {
 // readWhole reads the whole file name.
 func readWhole(name string) ([]byte, error) { return os.ReadFile(name) }
 
-// readInto reads the whole file name; buf is not needed here.
-func readInto(name string, _ []byte) ([]byte, error) { return os.ReadFile(name) }
+// dirHandle is a directory whose files are read by name.
+type dirHandle struct{ path string }
+
+// openDirHandle returns the handle of the directory path.
+func openDirHandle(path string) dirHandle { return dirHandle{path: path} }
+
+// close does nothing: no descriptor is held here.
+func (dirHandle) close() {}
+
+// readInto reads the whole file name of the directory; buf is not needed
+// here.
+func (h dirHandle) readInto(name string, _ []byte) ([]byte, error) {
+	return os.ReadFile(filepath.Join(h.path, name))
+}
 
 // renameFile renames oldName to newName, replacing a file there.
 func renameFile(oldName, newName string) error { return os.Rename(oldName, newName) }
