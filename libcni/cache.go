@@ -1,6 +1,7 @@
 package libcni
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,11 +94,70 @@ func (c *CNIConfig) writeCache(network string, config, resultJSON []byte, rt *Ru
 	if len(resultJSON) > 0 && string(resultJSON) != "null" {
 		entry.Result = resultJSON
 	}
-	data, err := json.Marshal(&entry)
+	data, err := encodeCacheEntry(&entry)
 	if err != nil {
 		return fmt.Errorf("encoding cache entry: %w", err)
 	}
 	return writeFileAtomic(cacheFile(c.cacheDirFor(rt), network, rt), data, c.durable)
+}
+
+// encodeCacheEntry encodes e byte for byte as json.Marshal does, in one
+// pass: the strings with pkg/jsonx (escaped as encoding/json escapes
+// them), the configuration in base64, the result appended as it is (it is
+// json.Marshal output, already compact and escaped) and only the
+// capability arguments, free-form, through encoding/json.
+func encodeCacheEntry(e *cacheEntry) ([]byte, error) {
+	var caps []byte
+	if len(e.CapabilityArgs) > 0 {
+		var err error
+		if caps, err = json.Marshal(e.CapabilityArgs); err != nil {
+			return nil, err
+		}
+	}
+	b := make([]byte, 0, 256+base64.StdEncoding.EncodedLen(len(e.Config))+len(e.Result)+len(caps))
+	b = append(b, `{"kind":`...)
+	b = jsonx.AppendString(b, e.Kind)
+	b = append(b, `,"containerId":`...)
+	b = jsonx.AppendString(b, e.ContainerID)
+	b = append(b, `,"config":`...)
+	if e.Config == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, e.Config)
+		b = append(b, '"')
+	}
+	b = append(b, `,"ifName":`...)
+	b = jsonx.AppendString(b, e.IfName)
+	b = append(b, `,"networkName":`...)
+	b = jsonx.AppendString(b, e.NetworkName)
+	if e.NetNS != "" {
+		b = append(b, `,"netns":`...)
+		b = jsonx.AppendString(b, e.NetNS)
+	}
+	if len(e.CniArgs) > 0 {
+		b = append(b, `,"cniArgs":[`...)
+		for i, pair := range e.CniArgs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '[')
+			b = jsonx.AppendString(b, pair[0])
+			b = append(b, ',')
+			b = jsonx.AppendString(b, pair[1])
+			b = append(b, ']')
+		}
+		b = append(b, ']')
+	}
+	if caps != nil {
+		b = append(b, `,"capabilityArgs":`...)
+		b = append(b, caps...)
+	}
+	if len(e.Result) > 0 {
+		b = append(b, `,"result":`...)
+		b = append(b, e.Result...)
+	}
+	return append(b, '}'), nil
 }
 
 // writeFileAtomic replaces name with data: it writes a temporary file in

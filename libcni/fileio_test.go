@@ -327,3 +327,26 @@ func TestConfLoaderCachesByFileVersion(t *testing.T) {
 	_, err = l.LoadConfList(dir, "z")
 	require.NoError(t, err, "z is found before the broken file")
 }
+
+// TestEncodeCacheEntryIsJSONMarshal checks that the one-pass cache encoder
+// writes exactly json.Marshal's bytes, for entries of every shape.
+func TestEncodeCacheEntryIsJSONMarshal(t *testing.T) {
+	t.Parallel()
+	entries := []cacheEntry{
+		{Kind: CNICacheV1, ContainerID: "c", Config: []byte(`{"a":1}`), IfName: "eth0", NetworkName: "n"},
+		{Kind: CNICacheV1, ContainerID: "c<&>\u2028\x01", Config: []byte{}, IfName: "eth0", NetworkName: "n", NetNS: "/run/netns/c",
+			CniArgs: [][2]string{{"K", "V"}, {"\xff", "é\"\\"}}, CapabilityArgs: map[string]interface{}{"z": 1, "a": []interface{}{"<x>", 2.5, nil, true}},
+			Result: json.RawMessage(`{"cniVersion":"1.0.0","ips":[{"address":"198.18.0.2/24"}],"dns":{"search":["\u003ca\u003e"]}}`)},
+		{Kind: CNICacheV1, ContainerID: "c", IfName: "eth0", NetworkName: "n", CniArgs: [][2]string{}, CapabilityArgs: map[string]interface{}{}},
+		{Kind: "", Config: bytes.Repeat([]byte{0, 1, 2, 250}, 100)},
+	}
+	for i, e := range entries {
+		want, err := json.Marshal(&e)
+		require.NoError(t, err)
+		got, err := encodeCacheEntry(&e)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), "entry %d", i)
+	}
+	_, err := encodeCacheEntry(&cacheEntry{CapabilityArgs: map[string]interface{}{"f": func() {}}})
+	assert.Error(t, err, "what encoding/json cannot encode is an error")
+}
