@@ -76,7 +76,10 @@
 // other like two processes do. The file stays empty; its descriptor is
 // close-on-exec, so plugins started while a lock is held do not inherit it.
 // Call [Locker.Close] to release the descriptor of a Locker no longer
-// needed (it is also released when the Locker is garbage collected).
+// needed. A Locker that becomes unreachable without Close has its
+// descriptor closed by the garbage collector at some later point; that
+// cannot drop a lock still in use (a [Held] keeps its Locker reachable),
+// but it is no substitute for Close in a program that makes many Lockers.
 //
 // # A lock file per key (other systems, or [WithFilePerKey])
 //
@@ -275,9 +278,11 @@ func New(dir string, opts ...Option) (*Locker, error) {
 	return l, nil
 }
 
-// Close releases the descriptor of the range file. It must not be called
-// while a key is held or being waited for; later Lock and RLock calls fail.
-// It is not needed with a lock file per key, where it does nothing.
+// Close releases the descriptor of the range file, which drops every lock
+// of this Locker, so it must not be called while a key is held or being
+// waited for. Afterwards Lock, RLock, Unlock and Close fail with an error
+// wrapping [os.ErrClosed]. It is not needed with a lock file per key, where
+// it does nothing.
 func (l *Locker) Close() error {
 	if l.ranges == nil {
 		return nil

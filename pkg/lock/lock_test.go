@@ -815,3 +815,45 @@ func TestSlotsSpreadKeys(t *testing.T) {
 	}
 	assert.Equal(t, slotOf("net1"), slotOf("net1"))
 }
+
+// TestRangesCloseStopsDescriptorUse checks that after Close no lock call
+// reaches the closed descriptor, whose number the process may already have
+// given to another file: every later call fails with os.ErrClosed.
+func TestRangesCloseStopsDescriptorUse(t *testing.T) {
+	dir := t.TempDir()
+	l, err := New(dir, fastBackoff)
+	require.NoError(t, err)
+	if !l.Ranges() {
+		t.Skipf("no byte-range locks on %s; the range file is not used", runtime.GOOS)
+	}
+	ctx := context.Background()
+	exclusive, err := l.Lock(ctx, "ctr-1")
+	require.NoError(t, err)
+	shared, err := l.RLock(ctx, "net-1")
+	require.NoError(t, err)
+
+	require.NoError(t, l.Close())
+	// Likely to get the range file's old descriptor number.
+	other, err := os.Create(filepath.Join(t.TempDir(), "other"))
+	require.NoError(t, err)
+	defer other.Close()
+
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"Unlock of an exclusive hold", exclusive.Unlock},
+		{"Unlock of a shared hold", shared.Unlock},
+		{"Lock", func() error { _, err := l.Lock(ctx, "ctr-2"); return err }},
+		{"RLock", func() error { _, err := l.RLock(ctx, "net-2"); return err }},
+		{"second Close", l.Close},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			require.Error(t, err)
+			assert.ErrorIs(t, err, os.ErrClosed)
+		})
+	}
+	assert.Zero(t, keyCount(l), "failed calls leave no in-process state")
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"sync"
 	"syscall"
 )
 
@@ -21,10 +22,17 @@ const (
 // with those of every other open of the file (other Lockers, other
 // processes) and vanish when it is closed, also by the death of the
 // process.
+//
+// mu guards the descriptor against close: lock calls hold it shared for
+// the system call, close holds it exclusively, so a call never reaches a
+// descriptor number that close has released (and the process may have
+// reused for another file).
 type rangeFile struct {
-	path string
-	f    *os.File // kept open; owns fd
-	fd   uintptr
+	path   string
+	mu     sync.RWMutex
+	closed bool     // guarded by mu
+	f      *os.File // kept open; owns fd
+	fd     uintptr
 }
 
 // openRangeFile opens (creating) the range file and checks that the kernel
@@ -54,6 +62,11 @@ func (r *rangeFile) tryLock(off int64, shared bool) (bool, error) {
 	if shared {
 		lk.Type = syscall.F_RDLCK
 	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return false, &os.PathError{Op: "fcntl", Path: r.path, Err: os.ErrClosed}
+	}
 	err := ignoringEINTR(func() error { return syscall.FcntlFlock(r.fd, fOFDSetlk, &lk) })
 	switch {
 	case err == nil:
@@ -68,11 +81,25 @@ func (r *rangeFile) tryLock(off int64, shared bool) (bool, error) {
 // unlock drops this file's lock on the byte at off.
 func (r *rangeFile) unlock(off int64) error {
 	lk := syscall.Flock_t{Type: syscall.F_UNLCK, Start: off, Len: 1}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return &os.PathError{Op: "fcntl", Path: r.path, Err: os.ErrClosed}
+	}
 	if err := ignoringEINTR(func() error { return syscall.FcntlFlock(r.fd, fOFDSetlk, &lk) }); err != nil {
 		return &os.PathError{Op: "fcntl", Path: r.path, Err: err}
 	}
 	return nil
 }
 
-// close closes the range file, dropping all its locks.
-func (r *rangeFile) close() error { return r.f.Close() }
+// close closes the range file, dropping all its locks. Later calls fail
+// with an error wrapping os.ErrClosed.
+func (r *rangeFile) close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return &os.PathError{Op: "close", Path: r.path, Err: os.ErrClosed}
+	}
+	r.closed = true
+	return r.f.Close()
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"sync"
 	"syscall"
 	"unsafe"
 )
@@ -14,11 +15,17 @@ import (
 // LockFileEx, whose locks belong to the handle: they conflict with those of
 // every other handle (other Lockers, other processes) and are released when
 // the handle is closed, also by the death of the process.
+//
+// mu guards the handle against close: lock calls hold it shared for the
+// system call, close holds it exclusively, so a call never reaches a
+// handle value that close has released (and the process may have reused).
 type rangeFile struct {
-	path string
-	sys  osLocker
-	f    *os.File // kept open; owns h
-	h    uintptr
+	path   string
+	sys    osLocker
+	mu     sync.RWMutex
+	closed bool     // guarded by mu
+	f      *os.File // kept open; owns h
+	h      uintptr
 }
 
 // openRangeFile opens (creating) the range file.
@@ -49,6 +56,11 @@ func (r *rangeFile) tryLock(off int64, shared bool) (bool, error) {
 		flags |= lockfileExclusiveLock
 	}
 	ol := overlappedAt(off)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return false, &os.PathError{Op: "LockFileEx", Path: r.path, Err: os.ErrClosed}
+	}
 	ok, _, e := r.sys.lockFileEx.Call(r.h, flags, 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
 	if ok != 0 {
 		return true, nil
@@ -62,6 +74,11 @@ func (r *rangeFile) tryLock(off int64, shared bool) (bool, error) {
 // unlock drops this handle's lock on the byte at off.
 func (r *rangeFile) unlock(off int64) error {
 	ol := overlappedAt(off)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.closed {
+		return &os.PathError{Op: "UnlockFileEx", Path: r.path, Err: os.ErrClosed}
+	}
 	ok, _, e := r.sys.unlockFileEx.Call(r.h, 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
 	if ok == 0 {
 		return &os.PathError{Op: "UnlockFileEx", Path: r.path, Err: e}
@@ -69,5 +86,14 @@ func (r *rangeFile) unlock(off int64) error {
 	return nil
 }
 
-// close closes the range file, dropping all its locks.
-func (r *rangeFile) close() error { return r.f.Close() }
+// close closes the range file, dropping all its locks. Later calls fail
+// with an error wrapping os.ErrClosed.
+func (r *rangeFile) close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return &os.PathError{Op: "close", Path: r.path, Err: os.ErrClosed}
+	}
+	r.closed = true
+	return r.f.Close()
+}
