@@ -23,10 +23,11 @@ import (
 //
 // The network key is always taken before the container key. The locks are
 // OS file locks (byte ranges of one file per namespace, opened once per
-// CNIConfig and cache directory, where the OS has them; see pkg/lock), so
-// they serialize across processes sharing the cache directory, and between
-// CNIConfig values of one process. Per operation no lock file is created,
-// opened or removed: taking and releasing each key is one system call.
+// CNIConfig and cache directory and kept until CNIConfig.Close, where the
+// OS has them; see pkg/lock), so they serialize across processes sharing
+// the cache directory, and between CNIConfig values of one process. Per
+// operation no lock file is created, opened or removed: taking and
+// releasing each key is one system call.
 
 const (
 	locksDir          = "locks"
@@ -57,16 +58,34 @@ func newState() *state {
 type lockers struct {
 	network   *lock.Locker
 	container *lock.Locker
-	temporary bool // made for one operation: closed by done
+	temporary bool   // made for one operation: closed by done
+	st        *state // owner of a kept set; nil when temporary
+	users     int    // operations and holds using a kept set; guarded by st.mu
+	closing   bool   // CNIConfig.Close ran while in use; guarded by st.mu
 }
 
-// done closes temporary lockers (those of a CNIConfig without state) once
-// the operation has released its locks.
+// done ends one use of l, taken by lockersFor, once the locks taken
+// through it are released: temporary lockers (those of a CNIConfig without
+// state) are closed, and so are kept ones that CNIConfig.Close left to
+// their last user.
 func (l *lockers) done() {
 	if l.temporary {
-		_ = l.network.Close()
-		_ = l.container.Close()
+		l.close()
+		return
 	}
+	l.st.mu.Lock()
+	l.users--
+	last := l.users == 0 && l.closing
+	l.st.mu.Unlock()
+	if last {
+		l.close()
+	}
+}
+
+// close releases the lock files' descriptors.
+func (l *lockers) close() {
+	_ = l.network.Close()
+	_ = l.container.Close()
 }
 
 func newLockers(cacheDir string) (*lockers, error) {
@@ -83,6 +102,10 @@ func newLockers(cacheDir string) (*lockers, error) {
 	return &lockers{network: n, container: ct}, nil
 }
 
+// lockersFor returns the lockers of cacheDir for one use, which the caller
+// ends with done. A CNIConfig built by a constructor keeps them (with one
+// open descriptor per namespace) until Close; one without state makes
+// temporary ones.
 func (c *CNIConfig) lockersFor(cacheDir string) (*lockers, error) {
 	if c.st == nil {
 		l, err := newLockers(cacheDir)
@@ -94,14 +117,48 @@ func (c *CNIConfig) lockersFor(cacheDir string) (*lockers, error) {
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
 	if l, ok := c.st.lockers[cacheDir]; ok {
+		l.users++
 		return l, nil
 	}
 	l, err := newLockers(cacheDir)
 	if err != nil {
 		return nil, err
 	}
+	l.st = c.st
+	l.users = 1
 	c.st.lockers[cacheDir] = l
 	return l, nil
+}
+
+// Close releases what c keeps open between operations: the descriptors of
+// the lock files of each cache directory it has used (two per directory).
+// Operations in flight, and holds of [CNIConfig.HoldContainer] not yet
+// released, keep theirs until they end, so Close never weakens a lock in
+// use. c stays usable: a later operation opens the lock files again. A
+// runtime keeps one CNIConfig for its life and need not call Close; a
+// program that makes many CNIConfig values should close each one it drops
+// (the garbage collector would otherwise close the descriptors only at
+// some later point). Close returns nil; a CNIConfig not made by a
+// constructor keeps nothing open.
+func (c *CNIConfig) Close() error {
+	if c == nil || c.st == nil {
+		return nil
+	}
+	c.st.mu.Lock()
+	var idle []*lockers
+	for dir, l := range c.st.lockers {
+		delete(c.st.lockers, dir)
+		if l.users == 0 {
+			idle = append(idle, l)
+		} else {
+			l.closing = true
+		}
+	}
+	c.st.mu.Unlock()
+	for _, l := range idle {
+		l.close()
+	}
+	return nil
 }
 
 func noUnlock(bool) {}
@@ -109,10 +166,15 @@ func noUnlock(bool) {}
 // lockAttachment takes the network shared and the container exclusively
 // for an ADD, CHECK or DEL, waiting as long as ctx allows. The returned
 // function releases both; with removeContainerLock it also deletes the
-// container's lock file (after a successful DEL).
+// container's lock file (after a successful DEL) where locks are files per
+// key; with byte-range locks there is no such file and it does nothing
+// more.
 func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, network, containerID string) (unlock func(removeContainerLock bool), err error) {
-	if c.noSerialize || heldFrom(ctx).covers(c, cacheDir, network, containerID) {
+	if c.noSerialize {
 		return noUnlock, nil
+	}
+	if covered, err := heldFrom(ctx).coversAttachment(c, command, cacheDir, network, containerID); covered || err != nil {
+		return noUnlock, err
 	}
 	l, err := c.lockersFor(cacheDir)
 	if err != nil {
@@ -150,6 +212,9 @@ func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, networ
 	if c.noSerialize {
 		return noUnlock, nil
 	}
+	if err := heldFrom(ctx).conflictsContainer(command, cacheDir, network, containerID); err != nil {
+		return nil, err
+	}
 	l, err := c.lockersFor(cacheDir)
 	if err != nil {
 		return nil, err
@@ -175,6 +240,9 @@ func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, networ
 func (c *CNIConfig) lockNetworkGC(ctx context.Context, cacheDir, network string) (unlock func(), err error) {
 	if c.noSerialize {
 		return func() {}, nil
+	}
+	if err := heldFrom(ctx).conflictsNetworkGC(cacheDir, network); err != nil {
+		return nil, err
 	}
 	l, err := c.lockersFor(cacheDir)
 	if err != nil {
