@@ -222,16 +222,28 @@ func (c *CNIConfig) removeCache(network string, rt *RuntimeConf) error {
 // (nil, nil, nil) when there is no file, and the raw bytes together with a
 // decoding error when the file is not a cniCacheV1 entry.
 func (c *CNIConfig) readCache(network string, rt *RuntimeConf) (*cacheEntry, []byte, error) {
-	data, err := readWhole(cacheFile(c.cacheDirFor(rt), network, rt))
+	name := cacheFile(c.cacheDirFor(rt), network, rt)
+	data, err := readFileLimit(name, MaxCacheEntrySize)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, nil
+		}
+		if errors.Is(err, errFileTooLarge) {
+			return nil, nil, fmt.Errorf("cache file %s is larger than the %d MiB limit for cache entries: %w", name, MaxCacheEntrySize>>20, err)
 		}
 		return nil, nil, err
 	}
 	entry, err := decodeCacheEntry(data)
 	return entry, data, err
 }
+
+// MaxCacheEntrySize is the largest cache file cnirt reads, 64 MiB: room
+// for a configuration of MaxConfigFileSize and a result of the default
+// plugin output limit (invoke.DefaultMaxOutputBytes), both escaped. Larger
+// files are skipped when cached attachments are listed, and reading the
+// cached result or configuration of such an attachment fails with an error
+// naming the file; its DEL runs without a previous result and removes it.
+const MaxCacheEntrySize = 64 << 20
 
 // errFileTooLarge is returned by readFileLimit for a file over its limit.
 var errFileTooLarge = errors.New("file too large")
@@ -436,7 +448,7 @@ func readAttachments(resultsDir string, names []string, found []*NetworkAttachme
 			end = min(start+chunk, len(names))
 		}
 		for i := start; i < end; i++ {
-			data, err := dir.readInto(names[i], buf)
+			data, err := dir.readInto(names[i], buf, MaxCacheEntrySize)
 			if err != nil {
 				continue
 			}

@@ -1,6 +1,7 @@
 package libcni_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -72,6 +73,40 @@ func TestDelAndListTolerateBadCacheEntries(t *testing.T) {
 			assert.ErrorIs(t, err, os.ErrNotExist, "the bad entry is removed")
 		})
 	}
+}
+
+// TestOversizedCacheEntryIsNotRead: a cache file over MaxCacheEntrySize,
+// even a well-formed entry, is skipped by the listing, refused with an
+// error naming it by the cached-result getter, and still torn down by DEL.
+func TestOversizedCacheEntryIsNotRead(t *testing.T) {
+	t.Parallel()
+	c, fe, dir := newTestConfig(t)
+	list := mustList(t, listConf("1.0.0", "a"))
+	ctx := context.Background()
+	rt := testRT()
+	_, err := c.AddNetworkList(ctx, list, rt)
+	require.NoError(t, err)
+	name := filepath.Join(dir, "results", "testnet-ctr1-eth0")
+	entry, err := os.ReadFile(name)
+	require.NoError(t, err)
+	// The same entry, padded with white space past the limit.
+	padded := append(entry[:len(entry)-1], bytes.Repeat([]byte(" "), libcni.MaxCacheEntrySize)...)
+	padded = append(padded, '}')
+	require.NoError(t, os.WriteFile(name, padded, 0o600))
+
+	atts, err := c.GetCachedAttachments("")
+	require.NoError(t, err)
+	assert.Empty(t, atts)
+	_, err = c.GetNetworkListCachedResult(list, rt)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), name+" is larger than the 64 MiB limit for cache entries")
+
+	require.NoError(t, c.DelNetworkList(ctx, list, rt))
+	dels := fe.Calls("DEL")
+	require.Len(t, dels, 1)
+	assert.NotContains(t, dels[0].conf(t), "prevResult")
+	_, err = os.Stat(name)
+	assert.ErrorIs(t, err, os.ErrNotExist)
 }
 
 func TestCacheWritesLeaveNoTemporaryFiles(t *testing.T) {

@@ -34,7 +34,7 @@ func TestCacheFileIO(t *testing.T) {
 			data := bytes.Repeat([]byte("0123456789abcdef"), tt.size/16+1)[:tt.size]
 			// The directory is missing: the write creates it.
 			require.NoError(t, writeFileAtomic(name, data, false))
-			got, err := readWhole(name)
+			got, err := readFileLimit(name, MaxCacheEntrySize)
 			require.NoError(t, err)
 			assert.Equal(t, data, got)
 			info, err := os.Stat(name)
@@ -42,7 +42,7 @@ func TestCacheFileIO(t *testing.T) {
 			assert.Equal(t, fs.FileMode(cacheFilePerm), info.Mode().Perm())
 			// Replacing works and leaves no temporary file.
 			require.NoError(t, writeFileAtomic(name, append(data, 'x'), true))
-			got, err = readWhole(name)
+			got, err = readFileLimit(name, MaxCacheEntrySize)
 			require.NoError(t, err)
 			assert.Equal(t, append(data, 'x'), got)
 			ents, err := os.ReadDir(dir)
@@ -51,7 +51,7 @@ func TestCacheFileIO(t *testing.T) {
 			assert.Equal(t, "net-ctr-eth0", ents[0].Name())
 
 			require.NoError(t, removeFile(name))
-			_, err = readWhole(name)
+			_, err = readFileLimit(name, MaxCacheEntrySize)
 			assert.ErrorIs(t, err, fs.ErrNotExist)
 			assert.ErrorIs(t, removeFile(name), fs.ErrNotExist)
 		})

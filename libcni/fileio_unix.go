@@ -53,15 +53,10 @@ func createExclusive(name string, data []byte, sync bool) error {
 	return nil
 }
 
-// readWhole reads the whole file name into a new slice. The slice starts
-// at 4 KiB, which holds a typical cache entry, so that the usual file costs
-// an open, two reads (the second one seeing the end) and a close.
-func readWhole(name string) ([]byte, error) {
-	return readUpTo(noDir, "", name, make([]byte, 0, 4096), -1)
-}
-
-// readFileLimit reads the whole file name, failing with errFileTooLarge
-// when it holds more than limit bytes.
+// readFileLimit reads the whole file name into a new slice, failing with
+// errFileTooLarge when it holds more than limit bytes. The slice starts at
+// 4 KiB, which holds a typical cache entry, so that the usual file costs an
+// open, two reads (the second one seeing the end) and a close.
 func readFileLimit(name string, limit int) ([]byte, error) {
 	return readUpTo(noDir, "", name, make([]byte, 0, 4096), limit)
 }
@@ -92,9 +87,10 @@ func (h dirHandle) close() {
 }
 
 // readInto reads the whole file name of the directory into buf[:0],
-// growing it as needed, and returns the filled slice.
-func (h dirHandle) readInto(name string, buf []byte) ([]byte, error) {
-	return readUpTo(h.fd, h.path, name, buf, -1)
+// growing it as needed, and returns the filled slice; it fails with
+// errFileTooLarge for a file of more than limit bytes.
+func (h dirHandle) readInto(name string, buf []byte, limit int) ([]byte, error) {
+	return readUpTo(h.fd, h.path, name, buf, limit)
 }
 
 // readUpTo reads the whole file name (relative to dirfd, or a whole path

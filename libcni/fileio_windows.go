@@ -30,9 +30,6 @@ func createExclusive(name string, data []byte, sync bool) error {
 	return err
 }
 
-// readWhole reads the whole file name.
-func readWhole(name string) ([]byte, error) { return os.ReadFile(name) }
-
 // dirHandle is a directory whose files are read by name.
 type dirHandle struct{ path string }
 
@@ -42,10 +39,11 @@ func openDirHandle(path string) dirHandle { return dirHandle{path: path} }
 // close does nothing: no descriptor is held here.
 func (dirHandle) close() {}
 
-// readInto reads the whole file name of the directory; buf is not needed
+// readInto reads the whole file name of the directory, failing with
+// errFileTooLarge for a file of more than limit bytes; buf is not needed
 // here.
-func (h dirHandle) readInto(name string, _ []byte) ([]byte, error) {
-	return os.ReadFile(filepath.Join(h.path, name))
+func (h dirHandle) readInto(name string, _ []byte, limit int) ([]byte, error) {
+	return readFileLimit(filepath.Join(h.path, name), limit)
 }
 
 // renameFile renames oldName to newName, replacing a file there.
