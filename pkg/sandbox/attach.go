@@ -102,7 +102,7 @@ var ErrAlreadyAttached = errors.New("sandbox is already attached")
 // *SandboxError naming each failed network and why. Without selected
 // networks it returns a *NotReadyError, and for a sandbox the cache says
 // is attached already an error wrapping ErrAlreadyAttached; neither runs
-// a plugin.
+// a plugin, and neither does an Attach whose cache cannot be listed.
 func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) (*Result, error) {
 	set := m.set.Load()
 	if nr := m.notReady(set); nr != nil {
@@ -127,7 +127,12 @@ func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) 
 	// The CNI specification forbids a second ADD without a DEL; the
 	// check runs under the sandbox's locks, so it cannot race another
 	// Attach or Detach of the sandbox.
-	if atts, err := m.cni.GetCachedAttachments(sb.ID); err == nil && len(atts) > 0 {
+	atts, err := m.cni.GetCachedAttachments(sb.ID)
+	if err != nil {
+		release(false)
+		return nil, fmt.Errorf("sandbox %q: listing cached attachments: %w", sb.ID, err)
+	}
+	if len(atts) > 0 {
 		release(false)
 		nets := make([]string, 0, len(atts))
 		for _, a := range atts {

@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -45,6 +47,39 @@ func attachOrder(a *libcni.NetworkAttachment) (int, bool) {
 	return 0, false
 }
 
+// newCached describes the cached attachment a with its attach order and
+// the configuration cached at ADD time; with set non-nil, the current
+// configuration of the network stands in when the cache holds none that
+// loads.
+func newCached(a *libcni.NetworkAttachment, set *NetworkSet) *cached {
+	c := &cached{att: a}
+	var known bool
+	c.order, known = attachOrder(a)
+	if !known {
+		c.order = math.MaxInt // unknown: attached last, detached first
+	}
+	c.config, c.err = configFromCache(a.Config)
+	if set != nil && (c.config == nil || c.config.Name != a.Network) {
+		if n := findValid(set, a.Network); n != nil {
+			c.config, c.err = n.Config, nil
+		} else if c.err == nil {
+			c.err = fmt.Errorf("cached configuration is of network %q", c.config.Name)
+			c.config = nil
+		}
+	}
+	return c
+}
+
+// sortAttachOrder sorts cs by attach order (ties, which Attach does not
+// make, by network and interface name).
+func sortAttachOrder(cs []*cached) {
+	slices.SortStableFunc(cs, func(a, b *cached) int {
+		return cmp.Or(cmp.Compare(a.order, b.order),
+			cmp.Compare(a.att.Network, b.att.Network),
+			cmp.Compare(a.att.IfName, b.att.IfName))
+	})
+}
+
 // cachedAttachments returns the sandbox's cached attachments in attach
 // order, each with its configuration: the one cached at ADD time, or, when
 // the cache holds none that loads, the current configuration of the
@@ -60,40 +95,10 @@ func (m *Manager) cachedAttachments(id string) ([]*cached, error) {
 		if a.ContainerID != id {
 			continue
 		}
-		c := &cached{att: a}
-		var known bool
-		c.order, known = attachOrder(a)
-		if !known {
-			c.order = int(^uint(0) >> 1) // unknown: attached last, detached first
-		}
-		c.config, c.err = configFromCache(a.Config)
-		if c.config == nil || c.config.Name != a.Network {
-			if n := findValid(set, a.Network); n != nil {
-				c.config, c.err = n.Config, nil
-			} else if c.err == nil {
-				c.err = fmt.Errorf("cached configuration is of network %q", c.config.Name)
-				c.config = nil
-			}
-		}
-		out = append(out, c)
+		out = append(out, newCached(a, set))
 	}
-	slices.SortStableFunc(out, func(a, b *cached) int {
-		if a.order != b.order {
-			return a.order - b.order
-		}
-		return cmpStrings(a.att.Network+"/"+a.att.IfName, b.att.Network+"/"+b.att.IfName)
-	})
+	sortAttachOrder(out)
 	return out, nil
-}
-
-func cmpStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // findValid returns the valid network called name of set, selected or
@@ -152,24 +157,66 @@ func networkNames(cs []*cached) []string {
 	return names
 }
 
+// holdTries bounds how often holdCached takes the sandbox's locks before
+// it gives up on a cache that keeps naming networks its hold lacks.
+const holdTries = 3
+
+// holdCached takes the sandbox's locks for every network the cache names
+// for it, and returns the hold's context and release with the cached
+// attachments, listed while the locks are held. The cache is listed
+// before too, to know which networks to hold, but an Attach in flight may
+// write more entries until it releases the sandbox: when the listing
+// under the locks names a network the hold lacks, holdCached releases and
+// holds again with that network added.
+func (m *Manager) holdCached(ctx context.Context, id string) (context.Context, func(bool), []*cached, error) {
+	cs, err := m.cachedAttachments(id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	want := networkNames(cs)
+	for try := 1; ; try++ {
+		hctx, release, err := m.cni.HoldContainer(ctx, id, want...)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("sandbox %q: %w", id, err)
+		}
+		cs, err = m.cachedAttachments(id)
+		if err != nil {
+			release(false)
+			return nil, nil, nil, err
+		}
+		var missing []string
+		for _, n := range networkNames(cs) {
+			if !slices.Contains(want, n) && !slices.Contains(missing, n) {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) == 0 {
+			return hctx, release, cs, nil
+		}
+		release(false)
+		if try == holdTries {
+			return nil, nil, nil, fmt.Errorf("sandbox %q: the cache kept naming networks not held (%q) after %d tries to hold its locks", id, missing, holdTries)
+		}
+		want = append(want, missing...)
+	}
+}
+
 // onCached runs op for every cached attachment of the sandbox, in attach
 // order or in reverse, holding the sandbox's locks, and collects the
 // failures into a *SandboxError. With kept, failed attachments are marked
 // as kept in the cache. The container lock file is removed when every op
-// succeeded and removeLock is set.
+// succeeded and removeLock is set, or when nothing was cached.
 func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, reverse, kept, removeLock bool,
 	op func(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error) error {
-	cs, err := m.cachedAttachments(sb.ID)
+	ctx = libcni.ContextWithSandboxID(ctx, sb.ID)
+	hctx, release, cs, err := m.holdCached(ctx, sb.ID)
 	if err != nil {
 		return err
 	}
 	if len(cs) == 0 {
+		// Decided under the locks: no Attach of the sandbox is in flight.
+		release(true)
 		return nil
-	}
-	ctx = libcni.ContextWithSandboxID(ctx, sb.ID)
-	hctx, release, err := m.cni.HoldContainer(ctx, sb.ID, networkNames(cs)...)
-	if err != nil {
-		return fmt.Errorf("sandbox %q: %w", sb.ID, err)
 	}
 	if reverse {
 		slices.Reverse(cs)
@@ -204,14 +251,18 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 // a later retry and does not stop the others; Detach then returns a
 // *SandboxError naming each such network, and, for a missing plugin, which
 // one. A sandbox with nothing cached detaches successfully, whatever is
-// configured. sb.NetNS, when set, replaces the cached namespace path.
+// configured. The cache is read while the sandbox's locks are held, so a
+// Detach that races the sandbox's Attach waits for it and detaches every
+// network it set up. sb.NetNS, when set, replaces the cached namespace
+// path.
 func (m *Manager) Detach(ctx context.Context, sb Sandbox) error {
 	return m.onCached(ctx, sb, "detach", OpDel, true, true, true, m.cni.DelNetworkList)
 }
 
 // Check runs CHECK for every cached attachment of the sandbox, in attach
-// order, with the configuration cached at attach time. It returns a
-// *SandboxError naming each network that failed.
+// order, with the configuration cached at attach time, reading the cache
+// under the sandbox's locks as Detach does. It returns a *SandboxError
+// naming each network that failed.
 func (m *Manager) Check(ctx context.Context, sb Sandbox) error {
 	return m.onCached(ctx, sb, "check", OpCheck, false, false, false, m.cni.CheckNetworkList)
 }
@@ -262,8 +313,15 @@ func (m *Manager) Status(ctx context.Context) []NetworkStatus {
 // attachments of sandboxes not in live and runs the plugins' GC, and the
 // networks that are no longer configured but still have cached
 // attachments, whose stale attachments are DELeted with their cached
-// configurations. It returns a *SandboxError (Sandbox "") naming each
-// network that failed.
+// configurations, each sandbox's in reverse attach order. It returns a
+// *SandboxError (Sandbox "") naming each network that failed.
+//
+// The attachments GC keeps (and tells the plugins are valid) are, for
+// each live sandbox, those the cache holds and every one an Attach of the
+// sandbox in flight could be setting up: each interface name the current
+// configuration gives at any position. An Attach writes its cache entries
+// only when its ADDs are done, after GC has listed the cache, so the cache
+// alone would let GC tear down a sandbox that is being attached.
 func (m *Manager) GC(ctx context.Context, live []string) error {
 	set := m.set.Load()
 	liveSet := map[string]bool{}
@@ -274,12 +332,7 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 	if err != nil {
 		return fmt.Errorf("gc: listing cached attachments: %w", err)
 	}
-	var valid []types.GCAttachment
-	for _, a := range all {
-		if liveSet[a.ContainerID] {
-			valid = append(valid, types.GCAttachment{ContainerID: a.ContainerID, IfName: a.IfName})
-		}
-	}
+	valid := m.gcValid(set, live, all)
 	var failed *SandboxError
 	fail := func(ne *NetworkError) {
 		if failed == nil {
@@ -298,18 +351,23 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 			fail(newNetworkError(n.Name, "", OpGC, err))
 		}
 	}
+	var stale []*cached
 	for _, a := range all {
-		if configured[a.Network] || liveSet[a.ContainerID] {
-			continue
+		if !configured[a.Network] && !liveSet[a.ContainerID] {
+			stale = append(stale, newCached(a, nil))
 		}
-		c := &cached{att: a}
-		c.config, c.err = configFromCache(a.Config)
+	}
+	// By sandbox, each in reverse attach order.
+	sortAttachOrder(stale)
+	slices.Reverse(stale)
+	slices.SortStableFunc(stale, func(a, b *cached) int { return cmp.Compare(a.att.ContainerID, b.att.ContainerID) })
+	for _, c := range stale {
 		err := c.err
 		if err == nil {
-			err = m.cni.DelNetworkList(libcni.ContextWithSandboxID(ctx, a.ContainerID), c.config, c.runtimeConf(""))
+			err = m.cni.DelNetworkList(libcni.ContextWithSandboxID(ctx, c.att.ContainerID), c.config, c.runtimeConf(""))
 		}
 		if err != nil {
-			ne := newNetworkError(a.Network, a.IfName, OpDel, fmt.Errorf("sandbox %q: %w", a.ContainerID, err))
+			ne := newNetworkError(c.att.Network, c.att.IfName, OpDel, fmt.Errorf("sandbox %q: %w", c.att.ContainerID, err))
 			ne.Kept = true
 			fail(ne)
 		}
@@ -318,4 +376,49 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 		return failed
 	}
 	return nil
+}
+
+// gcValid returns the attachments GC keeps (see GC), sorted.
+func (m *Manager) gcValid(set *NetworkSet, live []string, all []*libcni.NetworkAttachment) []types.GCAttachment {
+	ifNames := map[string]bool{}
+	for _, n := range set.Networks {
+		ifNames[n.IfName] = true
+	}
+	if m.opts.loopback {
+		ifNames[LoopbackIfName] = true
+	}
+	positions := max(len(set.Valid), len(m.opts.names))
+	for _, n := range set.Valid {
+		for i := 0; i < positions; i++ {
+			ifNames[m.opts.ifName(n.Name, i)] = true
+		}
+	}
+	for _, name := range m.opts.names {
+		for i := 0; i < positions; i++ {
+			ifNames[m.opts.ifName(name, i)] = true
+		}
+	}
+	keep := map[types.GCAttachment]bool{}
+	for _, id := range live {
+		for ifName := range ifNames {
+			keep[types.GCAttachment{ContainerID: id, IfName: ifName}] = true
+		}
+	}
+	liveSet := map[string]bool{}
+	for _, id := range live {
+		liveSet[id] = true
+	}
+	for _, a := range all {
+		if liveSet[a.ContainerID] {
+			keep[types.GCAttachment{ContainerID: a.ContainerID, IfName: a.IfName}] = true
+		}
+	}
+	valid := make([]types.GCAttachment, 0, len(keep))
+	for a := range keep {
+		valid = append(valid, a)
+	}
+	slices.SortFunc(valid, func(a, b types.GCAttachment) int {
+		return cmp.Or(cmp.Compare(a.ContainerID, b.ContainerID), cmp.Compare(a.IfName, b.IfName))
+	})
+	return valid
 }

@@ -1,12 +1,16 @@
 package sandbox_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -132,4 +136,72 @@ func filterCmd(calls []string, cmd string) []string {
 		}
 	}
 	return out
+}
+
+// hookedCNI returns a CNIConfig of the env's plugin and cache directories
+// that calls the hooks for every step.
+func (e *env) hookedCNI(hooks ...libcni.EventHook) *libcni.CNIConfig {
+	opts := []libcni.Option{libcni.WithCacheDir(e.cache)}
+	for _, h := range hooks {
+		opts = append(opts, libcni.WithEventHook(h))
+	}
+	return libcni.NewCNIConfigWithOptions([]string{e.binDir}, nil, opts...)
+}
+
+// signal is closed once, by the first event that matches.
+type signal struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newSignal() *signal { return &signal{ch: make(chan struct{})} }
+
+func (s *signal) fire() { s.once.Do(func() { close(s.ch) }) }
+
+// wait waits for the signal, failing the test after 10 s.
+func (s *signal) wait(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-s.ch:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %s within 10s", what)
+	}
+}
+
+// onEvent returns a hook that fires sig at the first event ok accepts.
+func onEvent(sig *signal, ok func(libcni.Event) bool) libcni.EventHook {
+	return func(_ context.Context, ev libcni.Event) {
+		if ok(ev) {
+			sig.fire()
+		}
+	}
+}
+
+// holdTaken accepts the end of the wait for sandbox id's container lock
+// by a hold (a Manager operation on the sandbox holds its locks now).
+func holdTaken(id string) func(libcni.Event) bool {
+	return func(ev libcni.Event) bool {
+		return ev.Kind == libcni.EventLockWait && ev.Command == "" && ev.Lock == libcni.LockContainer && ev.ContainerID == id && ev.Err == nil
+	}
+}
+
+// runs records "COMMAND network ifname" for every plugin run a hook sees.
+type runs struct {
+	mu  sync.Mutex
+	out []string
+}
+
+func (r *runs) hook(_ context.Context, ev libcni.Event) {
+	if ev.Kind != libcni.EventPluginRun {
+		return
+	}
+	r.mu.Lock()
+	r.out = append(r.out, fmt.Sprintf("%s %s %s", ev.Command, ev.Network, ev.IfName))
+	r.mu.Unlock()
+}
+
+func (r *runs) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.out)
 }
