@@ -4,6 +4,8 @@ package libcni_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,15 +20,27 @@ import (
 // reported with its signal and no exit code.
 func TestEventsPluginKilledBySignal(t *testing.T) {
 	t.Parallel()
-	dir, list := eventChain(t, filepath.Join(t.TempDir(), "debug.log"), `,"sleep":{"ADD":"20s"}`)
+	started := filepath.Join(t.TempDir(), "dbg2.started")
+	sf, err := json.Marshal(started)
+	require.NoError(t, err)
+	dir, list := eventChain(t, filepath.Join(t.TempDir(), "debug.log"), `,"sleep":{"ADD":"60s"},"startFile":`+string(sf))
 	var log eventLog
 	c := libcni.NewCNIConfigWithOptions([]string{dir}, nil, libcni.WithCacheDir(t.TempDir()), libcni.WithEventHook(log.hook))
-	// Long enough for the two plugins before the sleeping one to finish
-	// on a loaded machine (300 ms was not, under the full -race suite).
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	// Cancelled once the third plugin is under way, however slow the
+	// machine: no deadline to race.
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := c.AddNetworkList(ctx, list, eventRT())
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := os.Stat(started); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	_, err = c.AddNetworkList(ctx, list, eventRT())
+	require.ErrorIs(t, err, context.Canceled)
 	evs := log.all()
 	last := evs[len(evs)-1]
 	require.Equal(t, step{libcni.EventPluginRun, "ADD", "dbg2#2"}, stepOf(last))
@@ -34,6 +48,6 @@ func TestEventsPluginKilledBySignal(t *testing.T) {
 	assert.Equal(t, -1, last.ExitCode)
 	assert.Equal(t, 0, last.StdoutBytes, "it printed nothing before it was killed")
 	assert.Positive(t, last.StdinBytes)
-	assert.Less(t, last.Duration, 10*time.Second)
+	assert.Less(t, last.Duration, 60*time.Second, "killed, not waited for")
 	assert.Equal(t, err, last.Err)
 }

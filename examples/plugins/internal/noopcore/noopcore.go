@@ -11,6 +11,8 @@
 //	            makes the named verb fail with that CNI error.
 //	"sleep":    {"ADD": "250ms", "*": "10ms"} waits that long (a Go
 //	            duration) before the named verb, "*" meaning every verb.
+//	"startFile": a path created (empty) when the plugin starts, before it
+//	            sleeps, so a test can wait for a run to be under way.
 //
 // ADD prints prevResult when present, else "result", else an empty result,
 // always converted to the configuration's cniVersion. CHECK parses
@@ -22,6 +24,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/cnirt/cni/pkg/skel"
@@ -38,6 +41,8 @@ type Options struct {
 	FailOn map[string]*types.Error `json:"failOn,omitempty"`
 	// Sleep maps a verb ("*" for all) to a Go duration to wait first.
 	Sleep map[string]string `json:"sleep,omitempty"`
+	// StartFile is created when the plugin starts, before any sleep.
+	StartFile string `json:"startFile,omitempty"`
 }
 
 // Plugin is a noop plugin writing its results to Stdout.
@@ -75,6 +80,11 @@ func (p *Plugin) Handle(verb string, args *skel.CmdArgs) error {
 	}
 	if conf.CNIVersion == "" {
 		conf.CNIVersion = "0.1.0"
+	}
+	if opts.StartFile != "" {
+		if err := os.WriteFile(opts.StartFile, nil, 0o600); err != nil {
+			return p.errorf(types.ErrIOFailure, verb, "creating startFile: %v", err)
+		}
 	}
 	if err := sleep(opts.Sleep, verb); err != nil {
 		return p.errorf(types.ErrInvalidNetworkConfig, verb, "%v", err)
