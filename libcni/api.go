@@ -291,13 +291,16 @@ func encodeResult(r types.Result) ([]byte, error) {
 }
 
 // withAttachmentLock validates, takes the attachment lock and runs op.
-func (c *CNIConfig) withAttachmentLock(ctx context.Context, command string, ch *chain, rt *RuntimeConf, removeOnSuccess bool, op func() error) error {
+// The locks are released also when op panics (an event hook may).
+func (c *CNIConfig) withAttachmentLock(ctx context.Context, command string, ch *chain, rt *RuntimeConf, removeOnSuccess bool, op func() error) (err error) {
 	unlock, err := c.lockAttachment(ctx, command, c.cacheDirFor(rt), ch.name, rt.ContainerID)
 	if err != nil {
 		return err
 	}
+	ok := false
+	defer func() { unlock(ok && removeOnSuccess && err == nil) }()
 	err = op()
-	unlock(removeOnSuccess && err == nil)
+	ok = true
 	return err
 }
 
@@ -625,7 +628,7 @@ func (c *CNIConfig) GCNetworkList(ctx context.Context, list *NetworkConfigList, 
 
 // gcDel deletes one stale attachment for GC, which already holds the
 // network exclusively: only the container lock is taken.
-func (c *CNIConfig) gcDel(ctx context.Context, ch *chain, cacheDir string, rt *RuntimeConf) error {
+func (c *CNIConfig) gcDel(ctx context.Context, ch *chain, cacheDir string, rt *RuntimeConf) (err error) {
 	rt.CacheDir = cacheDir
 	if err := c.checkRuntime(ch.name, rt); err != nil {
 		return err
@@ -634,8 +637,10 @@ func (c *CNIConfig) gcDel(ctx context.Context, ch *chain, cacheDir string, rt *R
 	if err != nil {
 		return err
 	}
+	ok := false
+	defer func() { unlock(ok && err == nil) }()
 	err = c.del(ctx, ch, rt)
-	unlock(err == nil)
+	ok = true
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/cnirt/cni/internal/runreport"
@@ -142,7 +143,12 @@ type Event struct {
 // EventHook is told about every step of the operations of a CNIConfig; see
 // WithEventHook. It runs synchronously on the goroutine of the operation
 // (usually while the operation holds its locks), so it should return quickly;
-// ctx is the operation's context.
+// ctx is the operation's context. Operations run in parallel call it
+// concurrently (pkg/sandbox attaches to several networks at once), so it
+// must be safe for concurrent use. It must not run operations that need
+// the locks the reporting operation holds (the same container, or a GC of
+// the same network): those would wait for it. A panic in the hook goes up
+// to the operation's caller after the operation's locks are released.
 type EventHook func(ctx context.Context, ev Event)
 
 // WithEventHook makes the CNIConfig call hook once for every plugin run,
@@ -211,7 +217,9 @@ func (c *CNIConfig) stepStart() time.Time {
 // ev.Start and hands it to the hook.
 func (c *CNIConfig) emit(ctx context.Context, ev *Event) {
 	l := labelsFrom(ctx)
-	ev.SandboxID, ev.Attrs = l.sandboxID, l.attrs
+	// Clipped, so that a hook appending to Attrs cannot write into the
+	// context's backing array.
+	ev.SandboxID, ev.Attrs = l.sandboxID, slices.Clip(l.attrs)
 	ev.Duration = time.Since(ev.Start)
 	c.hook(ctx, *ev)
 }

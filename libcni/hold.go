@@ -175,31 +175,42 @@ func (c *CNIConfig) HoldContainer(ctx context.Context, containerID string, netwo
 	if err != nil {
 		return nil, nil, err
 	}
-	var shared []*lock.Held
+	var (
+		shared []*lock.Held
+		ch     *lock.Held
+		handed bool
+	)
 	releaseShared := func() {
 		for i := len(shared) - 1; i >= 0; i-- {
 			_ = shared[i].Unlock()
 		}
 	}
+	defer func() {
+		// On failure, and when an event hook panics, nothing stays taken.
+		if !handed {
+			_ = ch.Unlock()
+			releaseShared()
+			l.done()
+		}
+	}()
 	for _, n := range names {
 		start := c.stepStart()
 		h, err := l.network.RLock(ctx, n)
+		if err == nil {
+			shared = append(shared, h)
+		}
 		c.lockWaited(ctx, LockNetwork, "", n, containerID, start, err)
 		if err != nil {
-			releaseShared()
-			l.done()
 			return nil, nil, fmt.Errorf("network %q: waiting for the network lock: %w", n, err)
 		}
-		shared = append(shared, h)
 	}
 	start := c.stepStart()
-	ch, err := l.container.Lock(ctx, containerID)
+	ch, err = l.container.Lock(ctx, containerID)
 	c.lockWaited(ctx, LockContainer, "", "", containerID, start, err)
 	if err != nil {
-		releaseShared()
-		l.done()
 		return nil, nil, fmt.Errorf("waiting for the lock of container %q: %w", containerID, err)
 	}
+	handed = true
 	h := &held{st: c.st, cacheDir: cacheDir, containerID: containerID, networks: names}
 	var once sync.Once
 	release := func(remove bool) {

@@ -180,30 +180,31 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, netwo
 	if err != nil {
 		return nil, err
 	}
+	// Until the locks are handed to the caller, a panicking event hook
+	// must not leave them taken.
+	var nh, ch *lock.Held
+	handed := false
+	defer func() {
+		if !handed {
+			_ = ch.Unlock() // nil-safe: ErrNotHeld
+			_ = nh.Unlock()
+			l.done()
+		}
+	}()
 	start := c.stepStart()
-	nh, err := l.network.RLock(ctx, network)
+	nh, err = l.network.RLock(ctx, network)
 	c.lockWaited(ctx, LockNetwork, command, network, containerID, start, err)
 	if err != nil {
-		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the network lock: %w", network, err)
 	}
 	start = c.stepStart()
-	ch, err := l.container.Lock(ctx, containerID)
+	ch, err = l.container.Lock(ctx, containerID)
 	c.lockWaited(ctx, LockContainer, command, network, containerID, start, err)
 	if err != nil {
-		_ = nh.Unlock()
-		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
 	}
-	return func(remove bool) {
-		if remove {
-			_ = ch.UnlockAndRemove()
-		} else {
-			_ = ch.Unlock()
-		}
-		_ = nh.Unlock()
-		l.done()
-	}, nil
+	handed = true
+	return unlocker(l, nh, ch), nil
 }
 
 // lockContainer takes only the container lock; GC uses it for the DELs it
@@ -219,21 +220,22 @@ func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, networ
 	if err != nil {
 		return nil, err
 	}
+	var ch *lock.Held
+	handed := false
+	defer func() {
+		if !handed { // a panicking event hook
+			_ = ch.Unlock()
+			l.done()
+		}
+	}()
 	start := c.stepStart()
-	ch, err := l.container.Lock(ctx, containerID)
+	ch, err = l.container.Lock(ctx, containerID)
 	c.lockWaited(ctx, LockContainer, command, network, containerID, start, err)
 	if err != nil {
-		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
 	}
-	return func(remove bool) {
-		if remove {
-			_ = ch.UnlockAndRemove()
-		} else {
-			_ = ch.Unlock()
-		}
-		l.done()
-	}, nil
+	handed = true
+	return unlocker(l, nil, ch), nil
 }
 
 // lockNetworkGC takes the network exclusively for a GC.
@@ -248,15 +250,42 @@ func (c *CNIConfig) lockNetworkGC(ctx context.Context, cacheDir, network string)
 	if err != nil {
 		return nil, err
 	}
+	var nh *lock.Held
+	handed := false
+	defer func() {
+		if !handed { // a panicking event hook
+			_ = nh.Unlock()
+			l.done()
+		}
+	}()
 	start := c.stepStart()
-	nh, err := l.network.Lock(ctx, network)
+	nh, err = l.network.Lock(ctx, network)
 	c.lockWaited(ctx, LockNetworkGC, "GC", network, "", start, err)
 	if err != nil {
-		l.done()
 		return nil, fmt.Errorf("network %q: waiting for the network lock for GC: %w", network, err)
 	}
-	return func() {
-		_ = nh.Unlock()
+	handed = true
+	return func() { unlocker(l, nh, nil)(false) }, nil
+}
+
+// unlocker returns the function releasing the container lock ch (when not
+// nil; with removeContainerLock also its lock file, where there is one)
+// and then the network lock nh (when not nil), ending the use of l. Built
+// here, from parameters, so that the closure copies them: the callers'
+// variables are also seen by their deferred clean-ups and would otherwise
+// be moved to the heap.
+func unlocker(l *lockers, nh, ch *lock.Held) func(removeContainerLock bool) {
+	return func(remove bool) {
+		if ch != nil {
+			if remove {
+				_ = ch.UnlockAndRemove()
+			} else {
+				_ = ch.Unlock()
+			}
+		}
+		if nh != nil {
+			_ = nh.Unlock()
+		}
 		l.done()
-	}, nil
+	}
 }

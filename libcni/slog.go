@@ -65,8 +65,10 @@ func slogLevel(ev *Event) (slog.Level, string) {
 		msg, failed = "CNI cache write", "CNI cache write failed"
 	case EventCacheRead:
 		msg, failed = "CNI cache read", "CNI cache read failed"
-	default:
+	case EventCacheRemove:
 		msg, failed = "CNI cache remove", "CNI cache remove failed"
+	default:
+		msg, failed = "CNI event", "CNI event failed"
 	}
 	switch {
 	case ev.Err == nil:
@@ -79,6 +81,7 @@ func slogLevel(ev *Event) (slog.Level, string) {
 
 // slogAttrs returns the attributes of ev's record.
 func slogAttrs(ev *Event) []slog.Attr {
+	// At most 7 common, 7 plugin-run and 2 error attributes.
 	attrs := make([]slog.Attr, 0, 16+len(ev.Attrs))
 	attrs = append(attrs,
 		slog.String("event", ev.Kind.String()),
