@@ -21,7 +21,9 @@
 // written into the list's "plugins" array when it is loaded, so that the
 // configuration cached at attach time holds the whole chain. WithWatch
 // watches the directory itself, not the plugin directories; Reload picks
-// up their changes.
+// up their changes. It reloads on every event in the directory, so that
+// a Kubernetes ConfigMap volume's "..data" link swap is seen, and keeps
+// watching a directory that is removed and created again.
 //
 // # Interfaces and order
 //
@@ -41,8 +43,12 @@
 // no other operation on the sandbox runs in between, in this process or
 // another one sharing the cache directory, while the ADDs of one Attach
 // run in parallel. Every plugin run goes through the libcni.CNIConfig the
-// Manager was given, with the sandbox's ID in the context
-// (libcni.ContextWithSandboxID), so the CNIConfig's event hook
-// (libcni.WithEventHook) sees every plugin run, lock wait and cache access
-// of a sandbox with Event.SandboxID set.
+// Manager was given. Those of Attach, Detach and Check, and the DELs GC
+// runs itself for networks no longer configured, carry the sandbox's ID
+// in the context (libcni.ContextWithSandboxID), so the CNIConfig's event
+// hook (libcni.WithEventHook) sees their plugin runs, lock waits and cache
+// accesses with Event.SandboxID set. The DELs of stale attachments that
+// libcni's GCNetworkList runs inside GC, and the plugins' GC runs, concern
+// no one sandbox and have SandboxID ""; their Event.ContainerID names the
+// attachment's sandbox.
 package sandbox

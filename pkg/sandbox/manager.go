@@ -27,8 +27,8 @@ const (
 	// DefaultDebounce is how long a watching Manager waits for the
 	// directory to be quiet before reloading, without a WithWatch value.
 	DefaultDebounce = 100 * time.Millisecond
-	// DefaultCleanupTimeout bounds the rollback DELs of an Attach whose
-	// context was cancelled, without WithCleanupTimeout.
+	// DefaultCleanupTimeout bounds the rollback DELs of a failed Attach,
+	// without WithCleanupTimeout.
 	DefaultCleanupTimeout = time.Minute
 )
 
@@ -48,6 +48,7 @@ type options struct {
 	ifNames        map[string]string
 	watch          bool
 	debounce       time.Duration
+	watchErrors    func(error)
 	cleanupTimeout time.Duration
 }
 
@@ -169,8 +170,11 @@ func WithInterfaceName(network, ifName string) Option {
 	}
 }
 
-// WithCleanupTimeout bounds the rollback DELs an Attach runs after its
-// context was cancelled (default DefaultCleanupTimeout).
+// WithCleanupTimeout bounds the rollback DELs of a failed Attach, all
+// together (default DefaultCleanupTimeout). They run whether or not the
+// Attach's context was cancelled or has expired, since the rollback must
+// not be cut short by what made the Attach fail: the cancellation of that
+// context does not reach them, and this timeout is what ends them.
 func WithCleanupTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
@@ -195,7 +199,8 @@ type Manager struct {
 	subs   map[*subscription]struct{}
 	closed bool
 
-	stopWatch func()
+	stopWatch    func()        // stops the watch and waits for it
+	watchStopped chan struct{} // closed when the watch has stopped
 }
 
 // New builds a Manager and loads the configuration directory once. A
@@ -263,12 +268,12 @@ func (m *Manager) Reload() (*NetworkSet, error) {
 }
 
 // Close stops watching the directory and closes the subscriptions'
-// channels. The Manager still attaches and detaches afterwards, with the
-// last set of networks.
+// channels; every call, concurrent ones included, returns once the watch
+// has stopped. The Manager still attaches and detaches afterwards, with
+// the last set of networks.
 func (m *Manager) Close() error {
 	m.mu.Lock()
-	stop := m.stopWatch
-	m.stopWatch = nil
+	stop := m.stopWatch // idempotent, and waits for a concurrent stop
 	m.closed = true
 	for s := range m.subs {
 		s.close()
