@@ -631,24 +631,31 @@ func LoadConf(dir, name string) (*NetworkConfig, error) {
 
 // loadConf is LoadConf, reading files through cache when it is not nil.
 func loadConf(cache *ConfLoader, dir, name string) (*NetworkConfig, error) {
-	files, err := ConfFiles(dir, []string{".conf", ".json"})
+	ls := cache.list(dir)
+	defer ls.close()
+	return loadConfFrom(&ls, dir, name)
+}
+
+// loadConfFrom is loadConf over the listing ls of dir.
+func loadConfFrom(ls *confListing, dir, name string) (*NetworkConfig, error) {
+	n, err := ls.files(kindSingle)
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
+	if n == 0 {
 		return nil, NoConfigsFoundError{Dir: dir}
 	}
-	slices.Sort(files)
 	var d jsonx.Decoder
-	for _, file := range files {
-		data, scanned, ok, err := cache.read(&d, file, true)
+	for i := range n {
+		data, scanned, ok, err := ls.read(&d, kindSingle, i)
 		if err != nil {
 			return nil, err
 		}
 		if ok && scanned != name {
 			continue
 		}
-		data = cache.own(data)
+		file := ls.path(kindSingle, i)
+		data = ls.own(data)
 		var probe struct {
 			Name string `json:"name"`
 		}
@@ -729,21 +736,23 @@ func LoadNetworkConf(dir, name string) (*NetworkConfigList, error) {
 // loadNetworkConf is LoadNetworkConf, reading files through cache when it
 // is not nil.
 func loadNetworkConf(cache *ConfLoader, dir, name string) (*NetworkConfigList, error) {
-	files, err := ConfFiles(dir, []string{".conflist"})
+	ls := cache.list(dir)
+	defer ls.close()
+	n, err := ls.files(kindList)
 	if err != nil {
 		return nil, err
 	}
-	slices.Sort(files)
 	var d jsonx.Decoder
-	for _, file := range files {
-		data, scanned, ok, err := cache.read(&d, file, false)
+	for i := range n {
+		data, scanned, ok, err := ls.read(&d, kindList, i)
 		if err != nil {
 			return nil, err
 		}
 		if ok && scanned != name {
 			continue
 		}
-		data = cache.own(data)
+		file := ls.path(kindList, i)
+		data = ls.own(data)
 		top, err := decodeList(data)
 		if err != nil {
 			return nil, withFile(err, file)
@@ -757,10 +766,10 @@ func loadNetworkConf(cache *ConfLoader, dir, name string) (*NetworkConfigList, e
 		}
 	}
 
-	conf, err := loadConf(cache, dir, name)
+	conf, err := loadConfFrom(&ls, dir, name)
 	if err != nil {
 		var none NoConfigsFoundError
-		if len(files) > 0 && errors.As(err, &none) {
+		if n > 0 && errors.As(err, &none) {
 			return nil, NotFoundError{Dir: dir, Name: name}
 		}
 		return nil, err

@@ -2,6 +2,7 @@ package libcni
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 
 	"github.com/cnirt/cni/pkg/jsonx"
@@ -9,28 +10,30 @@ import (
 
 // ConfLoader loads networks like LoadNetworkConf, LoadConfList and LoadConf,
 // remembering each file it read: a file is read and scanned again only
-// when its size, modification time or identity (device and inode, or
-// volume and file index on Windows) changed, so a repeated load of an
-// unchanged directory costs a directory listing and a stat per file, plus
-// the decoding of the one file that matches. A file rewritten in place
-// within the file system's timestamp granularity, keeping its size, is not
-// noticed; writers that replace files by rename (as configuration tools
-// do) always are. Results are the package functions' results; every call
-// returns fresh values that the caller may modify.
+// when its size, modification time, change time (on Linux) or identity
+// (device and inode, or volume and file index on Windows) changed, so a
+// repeated load of an unchanged directory costs a directory listing and a
+// stat per file, plus the decoding of the one file that matches. A file
+// rewritten in place within the file system's timestamp granularity,
+// keeping its size, is not noticed; writers that replace files by rename
+// (as configuration tools do) always are. Results are the package
+// functions' results; every call returns fresh values that the caller may
+// modify.
 //
 // The zero value is ready to use; a ConfLoader is safe for concurrent
 // use. It is independent of any CNIConfig: one per process (or per
 // configuration directory) serves all of them.
 type ConfLoader struct {
-	mu    sync.Mutex
-	files map[string]*loadedConf // by path
+	mu          sync.Mutex
+	loaderCache // maps guarded by mu
 }
 
-// loadedConf is one file as a ConfLoader last read it.
+// loadedConf is one file as a ConfLoader last read it. It is not modified
+// once shared: a change makes a new one.
 type loadedConf struct {
 	ver   fileVersion
 	data  []byte
-	names [2]scannedName // [0] exact keys (lists), [1] folded (single plugins)
+	names [2]scannedName // [kindList] exact keys, [kindSingle] folded
 }
 
 // scannedName is a scanName answer; done reports that it was computed.
@@ -54,68 +57,151 @@ func (l *ConfLoader) LoadConf(dir, name string) (*NetworkConfig, error) {
 	return loadConf(l, dir, name)
 }
 
-// read returns the bytes of file and its top-level name (see scanName),
-// from the cache when the file is unchanged. A nil l reads the file. The
-// bytes may be shared with the cache: pass them through own before
-// decoding them into results.
-func (l *ConfLoader) read(d *jsonx.Decoder, file string, fold bool) (data []byte, name string, ok bool, err error) {
-	which := 0
-	if fold {
-		which = 1
+// confKind is a kind of configuration file, by extension.
+type confKind uint8
+
+const (
+	kindList   confKind = iota // ".conflist"
+	kindSingle                 // ".conf" and ".json"
+)
+
+// exts returns the extensions of files of kind k.
+func (k confKind) exts() []string {
+	if k == kindList {
+		return []string{".conflist"}
 	}
+	return []string{".conf", ".json"}
+}
+
+// confListing is the configuration files of a directory, of each kind in
+// lexical order, as one load walks them: from the ConfLoader's listing of
+// the directory where there is one (see snapshot), else from ConfFiles.
+type confListing struct {
+	l     *ConfLoader
+	dir   string
+	view  dirView // with fast
+	fast  bool
+	paths [2][]string // without fast: whole paths, per kind once listed
+	done  [2]bool
+}
+
+// list starts a listing of dir. A nil l lists without remembering.
+func (l *ConfLoader) list(dir string) confListing {
+	ls := confListing{l: l, dir: dir}
+	if l != nil {
+		ls.view, ls.fast = l.snapshot(dir)
+	}
+	return ls
+}
+
+// close releases what the listing holds open.
+func (ls *confListing) close() {
+	if ls.fast {
+		ls.view.close()
+	}
+}
+
+// files returns the number of files of kind k, listing them first if
+// needed; the error is ConfFiles'.
+func (ls *confListing) files(k confKind) (int, error) {
+	if ls.fast {
+		return ls.view.count(k), nil
+	}
+	if !ls.done[k] {
+		files, err := ConfFiles(ls.dir, k.exts())
+		if err != nil {
+			return 0, err
+		}
+		slices.Sort(files)
+		ls.paths[k], ls.done[k] = files, true
+	}
+	return len(ls.paths[k]), nil
+}
+
+// path returns the whole path of file i of kind k.
+func (ls *confListing) path(k confKind, i int) string {
+	if ls.fast {
+		return ls.view.path(k, i)
+	}
+	return ls.paths[k][i]
+}
+
+// read returns the bytes of file i of kind k and its top-level name (see
+// scanName; keys folded for kindSingle), from the cache when the file is
+// unchanged. The bytes may be shared with the cache: pass them through own
+// before decoding them into results.
+func (ls *confListing) read(d *jsonx.Decoder, k confKind, i int) (data []byte, name string, ok bool, err error) {
+	if ls.fast {
+		return ls.l.readEntry(&ls.view, d, k, i)
+	}
+	return ls.l.read(d, ls.paths[k][i], k)
+}
+
+// own returns data for decoding: a copy when data may be cached, since
+// the results' Bytes fields alias what they are decoded from and callers
+// may modify them.
+func (ls *confListing) own(data []byte) []byte {
+	if ls.l == nil {
+		return data
+	}
+	return bytes.Clone(data)
+}
+
+// read is confListing.read for the whole path file, remembered by path. A
+// nil l reads the file.
+func (l *ConfLoader) read(d *jsonx.Decoder, file string, k confKind) (data []byte, name string, ok bool, err error) {
 	if l == nil {
 		if data, err = readConfFile(file); err != nil {
 			return nil, "", false, err
 		}
-		name, ok = scanName(d, data, fold)
+		name, ok = scanName(d, data, k == kindSingle)
 		return data, name, ok, nil
 	}
 	ver, statErr := statVersion(file)
 	l.mu.Lock()
 	lc := l.files[file]
 	l.mu.Unlock()
-	if statErr != nil || lc == nil || !lc.ver.same(ver) {
-		if data, err = readConfFile(file); err != nil {
-			l.forget(file)
-			return nil, "", false, err
+	next, data, name, ok, err := refresh(d, lc, ver, statErr == nil, file, k)
+	if next != lc {
+		l.mu.Lock()
+		if next == nil {
+			delete(l.files, file)
+		} else {
+			if l.files == nil {
+				l.files = map[string]*loadedConf{}
+			}
+			l.files[file] = next
 		}
-		if statErr != nil {
+		l.mu.Unlock()
+	}
+	return data, name, ok, err
+}
+
+// refresh brings lc, what is remembered of file (or nil), up to date with
+// ver, the file's version now (statOK false: the file could not be
+// stat'ed): it reads the file again when it changed, and scans its name
+// for kind k when that was not done yet. It returns what to remember next
+// (nil for nothing; lc itself when nothing changed), and the file's bytes
+// and name.
+func refresh(d *jsonx.Decoder, lc *loadedConf, ver fileVersion, statOK bool, file string, k confKind) (next *loadedConf, data []byte, name string, ok bool, err error) {
+	if !statOK || lc == nil || !lc.ver.same(ver) {
+		if data, err = readConfFile(file); err != nil {
+			return nil, nil, "", false, err
+		}
+		if !statOK {
 			// Read but not stat-able: use it, remember nothing.
-			name, ok = scanName(d, data, fold)
-			return data, name, ok, nil
+			name, ok = scanName(d, data, k == kindSingle)
+			return nil, data, name, ok, nil
 		}
 		lc = &loadedConf{ver: ver, data: data}
 	}
-	sn := lc.names[which]
+	sn := lc.names[k]
 	if !sn.done {
-		sn.name, sn.ok = scanName(d, lc.data, fold)
+		sn.name, sn.ok = scanName(d, lc.data, k == kindSingle)
 		sn.done = true
-		next := *lc
-		next.names[which] = sn
-		lc = &next
+		cp := *lc
+		cp.names[k] = sn
+		lc = &cp
 	}
-	l.mu.Lock()
-	if l.files == nil {
-		l.files = map[string]*loadedConf{}
-	}
-	l.files[file] = lc
-	l.mu.Unlock()
-	return lc.data, sn.name, sn.ok, nil
-}
-
-// own returns data for decoding: a copy when data is cached, since the
-// results' Bytes fields alias what they are decoded from and callers may
-// modify them.
-func (l *ConfLoader) own(data []byte) []byte {
-	if l == nil {
-		return data
-	}
-	return bytes.Clone(data)
-}
-
-// forget drops what l remembers of file.
-func (l *ConfLoader) forget(file string) {
-	l.mu.Lock()
-	delete(l.files, file)
-	l.mu.Unlock()
+	return lc, lc.data, sn.name, sn.ok, nil
 }

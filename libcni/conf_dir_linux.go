@@ -1,0 +1,265 @@
+//go:build linux && (amd64 || arm64)
+
+package libcni
+
+import (
+	"bytes"
+	"encoding/binary"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"unsafe"
+
+	"github.com/cnirt/cni/pkg/jsonx"
+)
+
+// On Linux a ConfLoader lists a directory itself: one getdents loop into a
+// reused buffer, compared in place with the previous listing, so that an
+// unchanged directory allocates nothing and is not sorted again; and it
+// stats each file relative to the directory's descriptor (fstatat), which
+// spares the kernel walking the directory's path once per file. Anything
+// unusual (the directory cannot be opened or read, an entry of unknown
+// type cannot be stat'ed) hands the load to the portable path, which
+// reports it exactly as ConfFiles does.
+
+// loaderCache is what a ConfLoader remembers: listed directories, and
+// files by path for the loads snapshot hands to the portable path.
+type loaderCache struct {
+	files map[string]*loadedConf // by path
+	dirs  map[string]*dirSnap    // by directory as callers name it
+	bufs  sync.Pool              // *[]byte listing buffers
+}
+
+// kindOf returns the kind of the file called name, as its extension (as
+// filepath.Ext finds it) tells; ok is false for other files.
+func kindOf(name []byte) (k confKind, ok bool) {
+	dot := bytes.LastIndexByte(name, '.')
+	if dot < 0 {
+		return 0, false
+	}
+	switch string(name[dot:]) {
+	case ".conflist":
+		return kindList, true
+	case ".conf", ".json":
+		return kindSingle, true
+	}
+	return 0, false
+}
+
+// dirEnt is one configuration file of a directory listing.
+type dirEnt struct {
+	name string
+	off  int32 // of the name, NUL-terminated, in dirSnap.cnames
+	kind confKind
+}
+
+// dirSnap is a directory's configuration files as last listed. Only files
+// changes after the snapshot is published, under ConfLoader.mu.
+type dirSnap struct {
+	ents   []dirEnt      // in the order the directory lists them
+	cnames []byte        // the names, each followed by a NUL
+	sorted [2][]int32    // per kind, indexes into ents in lexical order
+	files  []*loadedConf // per entry, what is remembered of it (or nil)
+}
+
+// dirView is a listing of a directory being used by one load.
+type dirView struct {
+	fd   int
+	dir  string
+	snap *dirSnap
+}
+
+// dirBufSize is the size of a listing buffer: two getdents calls (the
+// second one seeing the end) for some 1500 entries of typical length.
+const dirBufSize = 64 << 10
+
+// snapshot lists dir and returns the listing, open for stat'ing the files
+// in it; ok is false when the portable path must do the load instead.
+func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
+	fd := openDirFD(dir)
+	if fd == noDir {
+		return dirView{}, false
+	}
+	bp, _ := l.bufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, dirBufSize)
+		bp = &b
+	}
+	defer l.bufs.Put(bp)
+	buf := *bp
+
+	l.mu.Lock()
+	prev := l.dirs[dir]
+	l.mu.Unlock()
+	var prevEnts []dirEnt
+	if prev != nil {
+		prevEnts = prev.ents
+	}
+	same := prev != nil // the listing so far is prev's first k entries
+	k := 0
+	var ents []dirEnt
+	fail := func() (dirView, bool) {
+		_ = syscall.Close(fd)
+		return dirView{}, false
+	}
+	for {
+		var n int
+		err := ignoringEINTR(func() (err error) {
+			n, err = syscall.ReadDirent(fd, buf)
+			return err
+		})
+		if err != nil {
+			return fail()
+		}
+		if n <= 0 {
+			break
+		}
+		for off := 0; off < n; {
+			// struct linux_dirent64: ino, off, reclen, type, name.
+			rec := buf[off:n]
+			if len(rec) < 20 {
+				return fail()
+			}
+			reclen := int(binary.NativeEndian.Uint16(rec[16:]))
+			if reclen < 20 || reclen > len(rec) {
+				return fail()
+			}
+			off += reclen
+			typ := rec[18]
+			name := rec[19:reclen]
+			end := bytes.IndexByte(name, 0)
+			if end < 0 {
+				return fail()
+			}
+			name = name[:end]
+			kind, isConf := kindOf(name)
+			if !isConf || typ == syscall.DT_DIR {
+				continue
+			}
+			if typ == syscall.DT_UNKNOWN {
+				// As os.ReadDir: the entry's own type, not its target's.
+				var st syscall.Stat_t
+				if fstatat(fd, &rec[19], &st, atSymlinkNoFollow) != nil {
+					return fail()
+				}
+				if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+					continue
+				}
+			}
+			if same {
+				if k < len(prevEnts) && prevEnts[k].kind == kind && prevEnts[k].name == string(name) {
+					k++
+					continue
+				}
+				same = false
+				ents = append(make([]dirEnt, 0, len(prevEnts)+1), prevEnts[:k]...)
+			}
+			ents = append(ents, dirEnt{name: string(name), kind: kind})
+		}
+	}
+	if same && k == len(prevEnts) {
+		return dirView{fd: fd, dir: dir, snap: prev}, true
+	}
+	if same {
+		ents = slices.Clone(prevEnts[:k])
+	}
+	snap := l.newDirSnap(ents, prev)
+	l.mu.Lock()
+	if l.dirs == nil {
+		l.dirs = map[string]*dirSnap{}
+	}
+	l.dirs[dir] = snap
+	l.mu.Unlock()
+	return dirView{fd: fd, dir: dir, snap: snap}, true
+}
+
+// newDirSnap makes the snapshot of the listing ents, keeping what prev
+// remembers of the files still listed.
+func (l *ConfLoader) newDirSnap(ents []dirEnt, prev *dirSnap) *dirSnap {
+	s := &dirSnap{ents: ents, files: make([]*loadedConf, len(ents))}
+	size := 0
+	for _, e := range ents {
+		size += len(e.name) + 1
+	}
+	s.cnames = make([]byte, 0, size)
+	order := make([]int32, len(ents))
+	for i := range ents {
+		ents[i].off = int32(len(s.cnames))
+		s.cnames = append(s.cnames, ents[i].name...)
+		s.cnames = append(s.cnames, 0)
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(ents[a].name, ents[b].name) })
+	for _, i := range order {
+		s.sorted[ents[i].kind] = append(s.sorted[ents[i].kind], i)
+	}
+	if prev != nil {
+		known := make(map[string]*loadedConf, len(prev.ents))
+		l.mu.Lock()
+		for i, e := range prev.ents {
+			if prev.files[i] != nil {
+				known[e.name] = prev.files[i]
+			}
+		}
+		l.mu.Unlock()
+		for i, e := range ents {
+			s.files[i] = known[e.name]
+		}
+	}
+	return s
+}
+
+// close closes the directory.
+func (v *dirView) close() { _ = syscall.Close(v.fd) }
+
+// count returns the number of files of kind k.
+func (v *dirView) count(k confKind) int { return len(v.snap.sorted[k]) }
+
+// path returns the whole path of file i of kind k, as ConfFiles names it.
+func (v *dirView) path(k confKind, i int) string {
+	return filepath.Join(v.dir, v.snap.ents[v.snap.sorted[k][i]].name)
+}
+
+// readEntry is confListing.read for file i of kind k of v.
+func (l *ConfLoader) readEntry(v *dirView, d *jsonx.Decoder, k confKind, i int) (data []byte, name string, ok bool, err error) {
+	s := v.snap
+	idx := s.sorted[k][i]
+	var st syscall.Stat_t
+	statErr := fstatat(v.fd, &s.cnames[s.ents[idx].off], &st, 0)
+	l.mu.Lock()
+	lc := s.files[idx]
+	l.mu.Unlock()
+	var ver fileVersion
+	if statErr == nil {
+		ver = versionOf(&st)
+	} else {
+		lc = nil
+	}
+	if lc != nil && lc.ver.same(ver) && lc.names[k].done {
+		return lc.data, lc.names[k].name, lc.names[k].ok, nil
+	}
+	next, data, name, ok, err := refresh(d, lc, ver, statErr == nil, v.path(k, i), k)
+	l.mu.Lock()
+	s.files[idx] = next
+	l.mu.Unlock()
+	return data, name, ok, err
+}
+
+// atSymlinkNoFollow is AT_SYMLINK_NOFOLLOW.
+const atSymlinkNoFollow = 0x100
+
+// fstatat stats the NUL-terminated name relative to dirfd.
+func fstatat(dirfd int, name *byte, st *syscall.Stat_t, flags int) error {
+	for {
+		_, _, e := syscall.Syscall6(sysFstatat, uintptr(dirfd), uintptr(unsafe.Pointer(name)), uintptr(unsafe.Pointer(st)), uintptr(flags), 0, 0)
+		switch e {
+		case 0:
+			return nil
+		case syscall.EINTR:
+			continue
+		}
+		return e
+	}
+}

@@ -1,0 +1,6 @@
+package libcni
+
+import "syscall"
+
+// sysFstatat is the number of fstatat (newfstatat here).
+const sysFstatat = syscall.SYS_NEWFSTATAT

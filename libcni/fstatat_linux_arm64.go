@@ -1,0 +1,6 @@
+package libcni
+
+import "syscall"
+
+// sysFstatat is the number of fstatat.
+const sysFstatat = syscall.SYS_FSTATAT
