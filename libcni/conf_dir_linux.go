@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"github.com/cnirt/cni/pkg/jsonx"
@@ -55,14 +56,30 @@ type dirEnt struct {
 	kind confKind
 }
 
-// dirSnap is a directory's configuration files as last listed. Only files
-// changes after the snapshot is published, under ConfLoader.mu.
+// dirSnap is a directory's configuration files as last listed. After the
+// snapshot is published only files and the directory's version change,
+// under ConfLoader.mu.
 type dirSnap struct {
 	ents   []dirEnt      // in the order the directory lists them
 	cnames []byte        // the names, each followed by a NUL
 	sorted [2][]int32    // per kind, indexes into ents in lexical order
 	files  []*loadedConf // per entry, what is remembered of it (or nil)
+
+	// The directory's version (its fstat) before it was last listed, when
+	// this program first saw that version, and whether that listing was
+	// taken dirSettle later: then, while the version stays the same, the
+	// directory is not listed again.
+	dirVer  fileVersion
+	dirSeen time.Time
+	settled bool
 }
+
+// dirSettle is how long after first seeing a version of a directory a
+// listing of it is trusted for as long as the version stays: longer than
+// the coarsest timestamp granularity (FAT's two seconds) plus the kernel
+// clock's tick, so that a change after the listing cannot keep the
+// version's timestamps.
+const dirSettle = 3 * time.Second
 
 // dirView is a listing of a directory being used by one load.
 type dirView struct {
@@ -82,6 +99,33 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 	if fd == noDir {
 		return dirView{}, false
 	}
+	fail := func() (dirView, bool) {
+		_ = syscall.Close(fd)
+		return dirView{}, false
+	}
+	var dst syscall.Stat_t
+	if ignoringEINTR(func() error { return syscall.Fstat(fd, &dst) }) != nil {
+		return fail()
+	}
+	dv := versionOf(&dst)
+	now := time.Now()
+	l.mu.Lock()
+	prev := l.dirs[dir]
+	seen := now // when this program first saw the directory's version
+	if prev != nil && prev.dirVer.same(dv) {
+		if prev.settled {
+			l.mu.Unlock()
+			return dirView{fd: fd, dir: dir, snap: prev}, true
+		}
+		seen = prev.dirSeen
+	}
+	l.mu.Unlock()
+	// A listing taken dirSettle after the directory's version was first
+	// seen is later than the version's timestamps by more than their
+	// granularity, so any change after it gives the directory another
+	// version.
+	settled := now.Sub(seen) >= dirSettle
+
 	bp, _ := l.bufs.Get().(*[]byte)
 	if bp == nil {
 		b := make([]byte, dirBufSize)
@@ -90,9 +134,6 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 	defer l.bufs.Put(bp)
 	buf := *bp
 
-	l.mu.Lock()
-	prev := l.dirs[dir]
-	l.mu.Unlock()
 	var prevEnts []dirEnt
 	if prev != nil {
 		prevEnts = prev.ents
@@ -100,10 +141,6 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 	same := prev != nil // the listing so far is prev's first k entries
 	k := 0
 	var ents []dirEnt
-	fail := func() (dirView, bool) {
-		_ = syscall.Close(fd)
-		return dirView{}, false
-	}
 	for {
 		var n int
 		err := ignoringEINTR(func() (err error) {
@@ -160,12 +197,16 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 		}
 	}
 	if same && k == len(prevEnts) {
+		l.mu.Lock()
+		prev.dirVer, prev.dirSeen, prev.settled = dv, seen, settled
+		l.mu.Unlock()
 		return dirView{fd: fd, dir: dir, snap: prev}, true
 	}
 	if same {
 		ents = slices.Clone(prevEnts[:k])
 	}
 	snap := l.newDirSnap(ents, prev)
+	snap.dirVer, snap.dirSeen, snap.settled = dv, seen, settled
 	l.mu.Lock()
 	if l.dirs == nil {
 		l.dirs = map[string]*dirSnap{}

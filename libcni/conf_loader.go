@@ -13,7 +13,12 @@ import (
 // when its size, modification time, change time (on Linux) or identity
 // (device and inode, or volume and file index on Windows) changed, so a
 // repeated load of an unchanged directory costs a directory listing and a
-// stat per file, plus the decoding of the one file that matches. A file
+// stat per file, plus the decoding of the one file that matches. On Linux
+// the listing itself is skipped while the directory's own stat is
+// unchanged, once that stat has stayed the same for a few seconds (longer
+// than any timestamp granularity, so that a later change always shows).
+// On file systems that cache attributes (NFS, FUSE) changes show once the
+// attributes are revalidated. A file
 // rewritten in place within the file system's timestamp granularity,
 // keeping its size, is not noticed; writers that replace files by rename
 // (as configuration tools do) always are. Results are the package

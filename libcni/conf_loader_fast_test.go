@@ -2,6 +2,16 @@
 
 package libcni
 
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
 // rememberedData returns the bytes l remembers of the file name in dir,
 // or nil.
 func rememberedData(l *ConfLoader, dir, name string) []byte {
@@ -17,4 +27,64 @@ func rememberedData(l *ConfLoader, dir, name string) []byte {
 		}
 	}
 	return nil
+}
+
+// TestConfLoaderSettledDirectory lets a directory's listing settle (it is
+// then not listed again while the directory's version stays), changes the
+// directory, and checks that the change is noticed at once.
+func TestConfLoaderSettledDirectory(t *testing.T) {
+	t.Parallel()
+	list := func(name, typ string) string {
+		return `{"cniVersion":"1.0.0","name":"` + name + `","plugins":[{"type":"` + typ + `"}]}`
+	}
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		want   map[string]string // network -> plugin type; "" for an error
+	}{
+		{"file added", func(t *testing.T, dir string) {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "05-b.conflist"), []byte(list("b", "added")), 0o600))
+		}, map[string]string{"a": "bridge", "b": "added"}},
+		{"file removed", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, "10-a.conflist")))
+		}, map[string]string{"a": "", "b": "ptp"}},
+		{"file renamed over another", func(t *testing.T, dir string) {
+			require.NoError(t, os.Rename(filepath.Join(dir, "10-a.conflist"), filepath.Join(dir, "20-b.conflist")))
+		}, map[string]string{"a": "bridge", "b": ""}},
+		{"file replaced by a directory", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, "10-a.conflist")))
+			require.NoError(t, os.Mkdir(filepath.Join(dir, "10-a.conflist"), 0o700))
+		}, map[string]string{"a": "", "b": "ptp"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "10-a.conflist"), []byte(list("a", "bridge")), 0o600))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "20-b.conflist"), []byte(list("b", "ptp")), 0o600))
+			var l ConfLoader
+			_, err := l.LoadConfList(dir, "b")
+			require.NoError(t, err)
+			time.Sleep(dirSettle + 100*time.Millisecond)
+			_, err = l.LoadConfList(dir, "b")
+			require.NoError(t, err)
+			l.mu.Lock()
+			settled := l.dirs[dir].settled
+			l.mu.Unlock()
+			require.True(t, settled, "listed long enough after the directory's version was first seen")
+
+			tt.change(t, dir)
+			for name, wantType := range tt.want {
+				got, gotErr := l.LoadConfList(dir, name)
+				want, wantErr := LoadConfList(dir, name)
+				assert.Equal(t, wantErr, gotErr, name)
+				assert.Equal(t, want, got, name)
+				if wantType == "" {
+					assert.Error(t, gotErr, name)
+				} else if assert.NoError(t, gotErr, name) {
+					assert.Equal(t, wantType, got.Plugins[0].Network.Type, name)
+				}
+			}
+		})
+	}
 }
