@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -31,6 +33,7 @@ type loaderCache struct {
 	files map[string]*loadedConf // by path
 	dirs  map[string]*dirSnap    // by directory as callers name it
 	bufs  sync.Pool              // *[]byte listing buffers
+	ahead sync.Pool              // *statAhead, done with
 }
 
 // kindOf returns the kind of the file called name, as its extension (as
@@ -83,9 +86,11 @@ const dirSettle = 3 * time.Second
 
 // dirView is a listing of a directory being used by one load.
 type dirView struct {
-	fd   int
-	dir  string
-	snap *dirSnap
+	fd    int
+	dir   string
+	snap  *dirSnap
+	ahead *statAhead // stats being taken ahead of the load, or nil
+	pool  *sync.Pool // of statAhead values to reuse
 }
 
 // dirBufSize is the size of a listing buffer: two getdents calls (the
@@ -115,7 +120,7 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 	if prev != nil && prev.dirVer.same(dv) {
 		if prev.settled {
 			l.mu.Unlock()
-			return dirView{fd: fd, dir: dir, snap: prev}, true
+			return dirView{fd: fd, dir: dir, snap: prev, pool: &l.ahead}, true
 		}
 		seen = prev.dirSeen
 	}
@@ -200,7 +205,7 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 		l.mu.Lock()
 		prev.dirVer, prev.dirSeen, prev.settled = dv, seen, settled
 		l.mu.Unlock()
-		return dirView{fd: fd, dir: dir, snap: prev}, true
+		return dirView{fd: fd, dir: dir, snap: prev, pool: &l.ahead}, true
 	}
 	if same {
 		ents = slices.Clone(prevEnts[:k])
@@ -213,7 +218,7 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 	}
 	l.dirs[dir] = snap
 	l.mu.Unlock()
-	return dirView{fd: fd, dir: dir, snap: snap}, true
+	return dirView{fd: fd, dir: dir, snap: snap, pool: &l.ahead}, true
 }
 
 // newDirSnap makes the snapshot of the listing ents, keeping what prev
@@ -252,11 +257,164 @@ func (l *ConfLoader) newDirSnap(ents []dirEnt, prev *dirSnap) *dirSnap {
 	return s
 }
 
-// close closes the directory.
-func (v *dirView) close() { _ = syscall.Close(v.fd) }
+// close closes the directory, once the stats taken ahead with its
+// descriptor have stopped.
+func (v *dirView) close() {
+	v.stopAhead()
+	_ = syscall.Close(v.fd)
+}
 
-// count returns the number of files of kind k.
-func (v *dirView) count(k confKind) int { return len(v.snap.sorted[k]) }
+// count returns the number of files of kind k; for a kind with many files
+// it starts stat'ing them ahead of the load on the other cores.
+func (v *dirView) count(k confKind) int {
+	n := len(v.snap.sorted[k])
+	if n >= statAheadMin && (v.ahead == nil || v.ahead.kind != k) {
+		if procs := runtime.GOMAXPROCS(0); procs > 1 {
+			v.stopAhead()
+			a, _ := v.pool.Get().(*statAhead)
+			v.ahead = a.start(v, k, min(procs-1, statAheadMaxHelpers))
+		}
+	}
+	return n
+}
+
+// A load of a directory of many files spends its time in the stats of
+// the files (a repeated load of an unchanged directory reads nothing
+// else), one system call each. They are independent, so helpers on the
+// other cores take them ahead of the load, in chunks in lexical order,
+// while the load takes the chunk it has reached itself when no helper has
+// yet. A load that finds its network early stops the helpers; at most a
+// chunk per helper is stat'ed for nothing. With one core (GOMAXPROCS 1)
+// or a small directory the load stats each file itself when it reaches
+// it.
+const (
+	statAheadMin        = 256 // files of one kind before helpers start
+	statAheadChunk      = 32  // files per chunk
+	statAheadMaxHelpers = 3
+)
+
+// statAhead is the stats of the files of one kind of a dirView, taken by
+// chunks.
+type statAhead struct {
+	kind    confKind
+	n       int
+	res     []statResult  // per file, in lexical order
+	claimed []atomic.Bool // per chunk: someone is stat'ing it
+	done    []chan struct{}
+	next    atomic.Int64 // the chunk helpers try next
+	stop    atomic.Bool
+	wg      sync.WaitGroup
+}
+
+// statResult is one file's stat: its version, or the errno.
+type statResult struct {
+	ver   fileVersion
+	errno syscall.Errno
+}
+
+// start readies a (a new one when nil; else one done with, whose
+// slices it reuses) and starts helpers stat'ing the files of kind k of v.
+func (a *statAhead) start(v *dirView, k confKind, helpers int) *statAhead {
+	if a == nil {
+		a = &statAhead{}
+	}
+	n := len(v.snap.sorted[k])
+	chunks := (n + statAheadChunk - 1) / statAheadChunk
+	a.kind, a.n = k, n
+	if cap(a.res) < n {
+		a.res = make([]statResult, n)
+	}
+	a.res = a.res[:n]
+	if cap(a.claimed) < chunks {
+		a.claimed = make([]atomic.Bool, chunks)
+		a.done = make([]chan struct{}, chunks)
+	}
+	a.claimed, a.done = a.claimed[:chunks], a.done[:chunks]
+	for c := range a.done {
+		a.claimed[c].Store(false)
+		a.done[c] = make(chan struct{}) // a closed channel cannot be reused
+	}
+	a.stop.Store(false)
+	a.next.Store(1) // the load itself starts with chunk 0
+	fd, snap := v.fd, v.snap
+	for range helpers {
+		a.wg.Go(func() {
+			for !a.stop.Load() {
+				c := int(a.next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				if a.claimed[c].CompareAndSwap(false, true) {
+					a.statChunk(fd, snap, c)
+				}
+			}
+		})
+	}
+	return a
+}
+
+// statChunk stats the files of chunk c and marks it done.
+func (a *statAhead) statChunk(fd int, s *dirSnap, c int) {
+	sorted := s.sorted[a.kind]
+	var st syscall.Stat_t
+	for i := c * statAheadChunk; i < min((c+1)*statAheadChunk, a.n); i++ {
+		idx := sorted[i]
+		r := &a.res[i]
+		r.errno = 0
+		if err := fstatat(fd, &s.cnames[s.ents[idx].off], &st, 0); err != nil {
+			r.errno, _ = err.(syscall.Errno)
+			if r.errno == 0 {
+				r.errno = syscall.EIO
+			}
+			continue
+		}
+		r.ver = versionOf(&st)
+	}
+	close(a.done[c])
+}
+
+// stat returns the stat of file i: taken by a helper, or by the caller
+// when no helper has claimed its chunk yet. While a helper is still on the
+// chunk, the caller stats chunks further on instead of waiting idle.
+func (a *statAhead) stat(v *dirView, i int) (fileVersion, error) {
+	c := i / statAheadChunk
+	for !a.claimed[c].CompareAndSwap(false, true) {
+		select {
+		case <-a.done[c]:
+			return a.result(i)
+		default:
+		}
+		j := int(a.next.Add(1) - 1)
+		if j >= len(a.done) {
+			<-a.done[c]
+			return a.result(i)
+		}
+		if a.claimed[j].CompareAndSwap(false, true) {
+			a.statChunk(v.fd, v.snap, j)
+		}
+	}
+	a.statChunk(v.fd, v.snap, c)
+	return a.result(i)
+}
+
+// result returns the stat of file i, whose chunk is done.
+func (a *statAhead) result(i int) (fileVersion, error) {
+	r := &a.res[i]
+	if r.errno != 0 {
+		return fileVersion{}, r.errno
+	}
+	return r.ver, nil
+}
+
+// stopAhead stops the helpers of v and waits for them.
+func (v *dirView) stopAhead() {
+	if a := v.ahead; a != nil {
+		a.stop.Store(true)
+		a.wg.Wait()
+		v.ahead = nil
+		v.pool.Put(a)
+	}
+}
 
 // path returns the whole path of file i of kind k, as ConfFiles names it.
 func (v *dirView) path(k confKind, i int) string {
@@ -267,15 +425,22 @@ func (v *dirView) path(k confKind, i int) string {
 func (l *ConfLoader) readEntry(v *dirView, d *jsonx.Decoder, k confKind, i int) (data []byte, name string, ok bool, err error) {
 	s := v.snap
 	idx := s.sorted[k][i]
-	var st syscall.Stat_t
-	statErr := fstatat(v.fd, &s.cnames[s.ents[idx].off], &st, 0)
+	var (
+		ver     fileVersion
+		statErr error
+	)
+	if a := v.ahead; a != nil && a.kind == k {
+		ver, statErr = a.stat(v, i)
+	} else {
+		var st syscall.Stat_t
+		if statErr = fstatat(v.fd, &s.cnames[s.ents[idx].off], &st, 0); statErr == nil {
+			ver = versionOf(&st)
+		}
+	}
 	l.mu.Lock()
 	lc := s.files[idx]
 	l.mu.Unlock()
-	var ver fileVersion
-	if statErr == nil {
-		ver = versionOf(&st)
-	} else {
+	if statErr != nil {
 		lc = nil
 	}
 	if lc != nil && lc.ver.same(ver) && lc.names[k].done {

@@ -3,8 +3,10 @@
 package libcni
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -83,6 +85,71 @@ func TestConfLoaderSettledDirectory(t *testing.T) {
 					assert.Error(t, gotErr, name)
 				} else if assert.NoError(t, gotErr, name) {
 					assert.Equal(t, wantType, got.Plugins[0].Network.Type, name)
+				}
+			}
+		})
+	}
+}
+
+// TestConfLoaderStatAhead covers the stats taken ahead by helpers in a
+// directory of many files: the helpers start only with more than one core,
+// and whatever changes between loads (a file rewritten in place before the
+// match, one that can no longer be stat'ed, a match early in the listing)
+// the loads agree with the uncached LoadConfList.
+func TestConfLoaderStatAhead(t *testing.T) {
+	t.Parallel()
+	const files = 3*statAheadChunk*4 + 5 // several chunks, the last one short
+	name := func(i int) string { return fmt.Sprintf("net-%04d", i) }
+	file := func(i int) string { return fmt.Sprintf("%04d.conflist", i) }
+	list := func(network, typ string) string {
+		return `{"cniVersion":"1.0.0","name":"` + network + `","plugins":[{"type":"` + typ + `"}]}`
+	}
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		load   string
+		want   string // plugin type; "" for an error
+	}{
+		{"unchanged, last network", func(*testing.T, string) {}, name(files - 1), "bridge"},
+		{"unchanged, first network", func(*testing.T, string) {}, name(0), "bridge"},
+		{"rewritten in place before the match", func(t *testing.T, dir string) {
+			// A longer file: another size, so a stat tells.
+			require.NoError(t, os.WriteFile(filepath.Join(dir, file(files/2)), []byte(list(name(files-1), "ptp-in-place")), 0o600))
+		}, name(files - 1), "ptp-in-place"},
+		{"dangling symlink before the match", func(t *testing.T, dir string) {
+			require.NoError(t, os.Remove(filepath.Join(dir, file(files/3))))
+			require.NoError(t, os.Symlink("missing-target", filepath.Join(dir, file(files/3))))
+		}, name(files - 1), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			for i := range files {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, file(i)), []byte(list(name(i), "bridge")), 0o600))
+			}
+			var l ConfLoader
+			_, err := l.LoadConfList(dir, name(files-1))
+			require.NoError(t, err)
+
+			v, ok := l.snapshot(dir)
+			require.True(t, ok)
+			require.Equal(t, files, v.count(kindList))
+			assert.Equal(t, runtime.GOMAXPROCS(0) > 1, v.ahead != nil, "helpers only with more than one core")
+			v.close()
+			assert.Nil(t, v.ahead, "close stops the helpers")
+
+			tt.change(t, dir)
+			for range 2 { // the second load goes by what the first one saw
+				got, gotErr := l.LoadConfList(dir, tt.load)
+				want, wantErr := LoadConfList(dir, tt.load)
+				require.Equal(t, wantErr, gotErr)
+				require.Equal(t, want, got)
+				if tt.want == "" {
+					require.Error(t, gotErr)
+				} else {
+					require.NoError(t, gotErr)
+					assert.Equal(t, tt.want, got.Plugins[0].Network.Type)
 				}
 			}
 		})
