@@ -77,6 +77,31 @@ type dirSnap struct {
 	settled bool
 }
 
+// Magic numbers (statfs f_type) of local file systems that update a
+// directory's modification and change times whenever an entry is added,
+// removed or renamed. On others (network and FUSE file systems, some of
+// which never change them) every load lists the directory.
+var dirTimesFS = [...]int64{
+	0xEF53,     // ext2, ext3, ext4
+	0x58465342, // xfs
+	0x9123683E, // btrfs
+	0x01021994, // tmpfs
+	0x858458F6, // ramfs
+	0x794C7630, // overlayfs
+	0xF2F52010, // f2fs
+	0x2FC12FC1, // zfs
+}
+
+// keepsDirTimes reports whether the directory fd is on one of the file
+// systems of dirTimesFS.
+func keepsDirTimes(fd int) bool {
+	var st syscall.Statfs_t
+	if ignoringEINTR(func() error { return syscall.Fstatfs(fd, &st) }) != nil {
+		return false
+	}
+	return slices.Contains(dirTimesFS[:], int64(st.Type))
+}
+
 // dirSettle is how long after first seeing a version of a directory a
 // listing of it is trusted for as long as the version stays: longer than
 // the coarsest timestamp granularity (FAT's two seconds) plus the kernel
@@ -128,8 +153,10 @@ func (l *ConfLoader) snapshot(dir string) (v dirView, ok bool) {
 	// A listing taken dirSettle after the directory's version was first
 	// seen is later than the version's timestamps by more than their
 	// granularity, so any change after it gives the directory another
-	// version.
-	settled := now.Sub(seen) >= dirSettle
+	// version, on file systems that keep directory times as POSIX says.
+	// The type is checked once per version of the directory: a mount
+	// over it changes the device and so the version.
+	settled := now.Sub(seen) >= dirSettle && keepsDirTimes(fd)
 
 	bp, _ := l.bufs.Get().(*[]byte)
 	if bp == nil {
@@ -283,10 +310,10 @@ func (v *dirView) count(k confKind) int {
 // else), one system call each. They are independent, so helpers on the
 // other cores take them ahead of the load, in chunks in lexical order,
 // while the load takes the chunk it has reached itself when no helper has
-// yet. A load that finds its network early stops the helpers; at most a
-// chunk per helper is stat'ed for nothing. With one core (GOMAXPROCS 1)
-// or a small directory the load stats each file itself when it reaches
-// it.
+// yet. A load that finds its network early stops the helpers when it
+// ends; a few chunks per helper may have been stat'ed for nothing. With
+// one core (GOMAXPROCS 1) or a small directory the load stats each file
+// itself when it reaches it.
 const (
 	statAheadMin        = 256 // files of one kind before helpers start
 	statAheadChunk      = 32  // files per chunk

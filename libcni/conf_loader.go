@@ -16,7 +16,10 @@ import (
 // stat per file, plus the decoding of the one file that matches. On Linux
 // the listing itself is skipped while the directory's own stat is
 // unchanged, once that stat has stayed the same for a few seconds (longer
-// than any timestamp granularity, so that a later change always shows).
+// than any timestamp granularity, so that a later change always shows),
+// on local file systems known to update a directory's times when its
+// entries change (ext4, xfs, btrfs, tmpfs, overlayfs and the like; not on
+// network or FUSE file systems, where every load lists the directory).
 // On file systems that cache attributes (NFS, FUSE) changes show once the
 // attributes are revalidated. A file
 // rewritten in place within the file system's timestamp granularity,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -152,6 +153,28 @@ func TestConfLoaderStatAhead(t *testing.T) {
 					assert.Equal(t, tt.want, got.Plugins[0].Network.Type)
 				}
 			}
+		})
+	}
+}
+
+// TestKeepsDirTimes: the settled-listing shortcut is taken only on file
+// systems that update directory times; procfs is not one of them.
+func TestKeepsDirTimes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		dir  string
+		want bool
+	}{
+		{"/dev/shm", true}, // tmpfs
+		{"/proc", false},
+		{"/proc/self", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			fd := openDirFD(tt.dir)
+			require.NotEqual(t, noDir, fd, "open %s", tt.dir)
+			defer syscall.Close(fd)
+			assert.Equal(t, tt.want, keepsDirTimes(fd))
 		})
 	}
 }
