@@ -102,8 +102,11 @@ var ErrAlreadyAttached = errors.New("sandbox is already attached")
 // *SandboxError naming each failed network and why. Without selected
 // networks it returns a *NotReadyError, and for a sandbox the cache says
 // is attached already an error wrapping ErrAlreadyAttached; neither runs
-// a plugin, and neither does an Attach whose cache cannot be listed.
+// a plugin, and neither does an Attach whose cache cannot be listed. An
+// Attach that starts while a GC of the Manager runs waits for it (see GC).
 func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) (*Result, error) {
+	m.gcMu.RLock()
+	defer m.gcMu.RUnlock()
 	set := m.set.Load()
 	if nr := m.notReady(set); nr != nil {
 		return nil, nr

@@ -317,12 +317,16 @@ func (m *Manager) Status(ctx context.Context) []NetworkStatus {
 // *SandboxError (Sandbox "") naming each network that failed.
 //
 // The attachments GC keeps (and tells the plugins are valid) are, for
-// each live sandbox, those the cache holds and every one an Attach of the
-// sandbox in flight could be setting up: each interface name the current
-// configuration gives at any position. An Attach writes its cache entries
-// only when its ADDs are done, after GC has listed the cache, so the cache
-// alone would let GC tear down a sandbox that is being attached.
+// each live sandbox, those the cache holds and every one the current
+// configuration could give it (each interface name at any position). GC
+// waits for the Attaches of this Manager in flight, and Attaches that
+// start while it runs wait for it, so the cache it lists holds everything
+// they set up. An Attach of another process is covered only by the
+// names the configuration gives (it would write its cache entries after
+// GC has listed the cache).
 func (m *Manager) GC(ctx context.Context, live []string) error {
+	m.gcMu.Lock()
+	defer m.gcMu.Unlock()
 	set := m.set.Load()
 	liveSet := map[string]bool{}
 	for _, id := range live {

@@ -234,6 +234,30 @@ func TestGCKeepsAttachInFlight(t *testing.T) {
 	assert.Contains(t, gc.Valid, types.GCAttachment{ContainerID: "pending", IfName: "eth0"})
 }
 
+// TestGCKeepsAttachInFlightAcrossReload: an Attach that started with an
+// older configuration, giving its networks interface names the current
+// one would not, is not torn down by a GC that runs after a reload: GC
+// waits for the Attach in flight and sees its cache entries.
+func TestGCKeepsAttachInFlightAcrossReload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("first", "", ""))
+	e.write("2.conflist", e.debugNet("slow", "", `"sleep":{"ADD":"1s"}`))
+	held := newSignal()
+	m := e.manager(sandbox.WithMaxNetworks(2), sandbox.WithCNI(e.hookedCNI(onEvent(held, holdTaken("pending")))))
+	wait := attachAsync(t, m, "pending")
+	held.wait(t, "hold of the Attach")
+
+	// Now "slow" would be the first network, eth0; the Attach gives it net1.
+	require.NoError(t, os.Remove(filepath.Join(e.confDir, "1.conflist")))
+	_, err := m.Reload()
+	require.NoError(t, err)
+	require.NoError(t, m.GC(t.Context(), []string{"pending"}))
+	require.NoError(t, wait())
+	assert.Empty(t, filterCmd(e.calls(), "DEL"), "GC DELeted nothing")
+	assert.ElementsMatch(t, []string{"first/eth0", "slow/net1"}, e.cached("pending"))
+}
+
 // TestDetachWaitsForAttachInFlight: a Detach (or Check) that starts while
 // the sandbox's Attach is running, when the cache holds some of the
 // attachments or none yet, waits for the Attach and acts on every network

@@ -194,6 +194,13 @@ type Manager struct {
 
 	set atomic.Pointer[NetworkSet]
 
+	// gcMu keeps GC apart from the Attaches of this Manager: each Attach
+	// holds it shared from before it picks its network set until its
+	// cache entries are written (or rolled back), GC holds it
+	// exclusively, so the cache GC lists holds every attachment an Attach
+	// set up, whatever configuration it started with.
+	gcMu sync.RWMutex
+
 	mu     sync.Mutex // guards gen, subs and reload ordering
 	gen    uint64
 	subs   map[*subscription]struct{}
