@@ -85,19 +85,34 @@ func TestAttachIsParallel(t *testing.T) {
 			opts = append(opts, sandbox.WithParallelism(tc.parallelism))
 		}
 		m := e.manager(opts...)
-		id := strings.ReplaceAll(tc.name, " ", "-")
-		start := time.Now()
-		res, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
-		took := time.Since(start)
-		require.NoError(t, err, tc.name)
-		require.Len(t, res.Attachments, 3, tc.name)
-		runs := addRuns(e, id)
-		require.Len(t, runs, 3, tc.name)
-		t.Logf("%s: 3 networks x 100 ms ADD in %v, at most %d at once", tc.name, took, maxOverlap(runs))
+		// Full overlap needs the three plugin processes to start within
+		// their 100 ms; on a loaded machine one start can take longer, so
+		// that case gets up to three attempts (each is a fresh sandbox).
+		// The limits of the other cases are checked on every attempt.
+		attempts := 1
 		if tc.overlap == 3 {
-			assert.Equal(t, 3, maxOverlap(runs), "%s: every ADD started before any ended", tc.name)
-		} else {
-			assert.LessOrEqual(t, maxOverlap(runs), tc.overlap, "%s: no more ADDs at once than allowed", tc.name)
+			attempts = 3
+		}
+		for attempt := range attempts {
+			id := fmt.Sprintf("%s-%d", strings.ReplaceAll(tc.name, " ", "-"), attempt)
+			start := time.Now()
+			res, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
+			took := time.Since(start)
+			require.NoError(t, err, tc.name)
+			require.Len(t, res.Attachments, 3, tc.name)
+			runs := addRuns(e, id)
+			require.Len(t, runs, 3, tc.name)
+			t.Logf("%s, attempt %d: 3 networks x 100 ms ADD in %v, at most %d at once", tc.name, attempt+1, took, maxOverlap(runs))
+			if tc.overlap < 3 {
+				assert.LessOrEqual(t, maxOverlap(runs), tc.overlap, "%s: no more ADDs at once than allowed", tc.name)
+				continue
+			}
+			if maxOverlap(runs) == 3 {
+				break
+			}
+			if attempt == attempts-1 {
+				assert.Equal(t, 3, maxOverlap(runs), "%s: every ADD started before any ended, in one of %d attempts", tc.name, attempts)
+			}
 		}
 	}
 }
