@@ -85,15 +85,19 @@ type HeldLocks struct {
 	Networks []string
 }
 
-// HoldConflictError is returned, before any lock is taken or any plugin
-// runs, by an operation run with a context from [CNIConfig.HoldContainer]
+// HoldConflictError is returned, before the operation takes any lock or
+// runs any plugin, by an operation run with a context from
+// [CNIConfig.HoldContainer]
 // (or one derived from it) that needs a lock the hold has taken but does
 // not cover: an ADD, CHECK or DEL of the held container in a network the
 // hold does not name, or through another CNIConfig; a GC of a held
 // network; the DEL of the held container that a GC issues; or another
 // HoldContainer of the held container. Since the
 // locks are not reentrant, such an operation would otherwise wait for its
-// own hold until ctx ends. Run it after release, or with a context that
+// own hold until ctx ends. For the DEL of a stale attachment that a GC
+// issues, the GC has already taken its network's lock and may have run
+// other DELs; it goes on with the rest and returns this error among
+// the others. Run such operations after release, or with a context that
 // does not carry the hold.
 type HoldConflictError struct {
 	// Command is "ADD", "CHECK", "DEL", "GC" or "HoldContainer" (a nested

@@ -53,7 +53,9 @@ func WithWatch(debounce time.Duration) Option {
 // overflowed, say), failures to watch the directory again after it was
 // removed (other than its absence), and failed reloads, after which the
 // Manager keeps its current set of networks. f runs on the watch's
-// goroutine and should return quickly. Without it the errors are dropped.
+// goroutine and should return quickly; it must not call Manager.Close,
+// which waits for that goroutine (start Close on another goroutine
+// instead). Without it the errors are dropped.
 func WithWatchErrors(f func(err error)) Option {
 	return func(o *options) error {
 		o.watchErrors = f
