@@ -265,7 +265,8 @@ func (c *CNIConfig) lockNetworkGC(ctx context.Context, cacheDir, network string)
 		return nil, fmt.Errorf("network %q: waiting for the network lock for GC: %w", network, err)
 	}
 	handed = true
-	return func() { unlocker(l, nh, nil)(false) }, nil
+	release := unlocker(l, nh, nil)
+	return func() { release(false) }, nil
 }
 
 // unlocker returns the function releasing the container lock ch (when not
