@@ -144,21 +144,43 @@ func (e *RawExec) runOnce(ctx context.Context, pluginPath, command string, attem
 	stdout := &outputBuffer{limit: limit, onExceed: func() { cancel(errOutputLimit) }}
 	stderr := &stderrBuffer{stream: e.Stderr}
 
+	outPipe, outW, err := newPipe(stdout)
+	if err != nil {
+		return nil, false, err
+	}
+	errPipe, errW, err := newPipe(stderr)
+	if err != nil {
+		outPipe.abandon()
+		_ = outW.Close()
+		return nil, false, err
+	}
+
 	c := exec.CommandContext(runCtx, pluginPath)
 	c.Env = environ
 	c.Stdin = bytes.NewReader(stdinData)
-	c.Stdout = stdout
-	c.Stderr = stderr
+	// The plugin writes straight into pipes this run reads itself (see
+	// pipeCollector); WaitDelay only bounds the stdin copy now.
+	c.Stdout = outW
+	c.Stderr = errW
 	c.WaitDelay = pipeGrace
 	configureCmd(c)
 
 	ev := runEvent{Plugin: pluginPath, Command: command, Attempt: attempt, Start: time.Now()}
-	if err := c.Start(); err != nil {
+	err = c.Start()
+	_ = outW.Close()
+	_ = errW.Close()
+	if err != nil {
+		outPipe.abandon()
+		errPipe.abandon()
 		ev.End, ev.Err = time.Now(), err
 		e.notify(ev)
 		return nil, false, err
 	}
+	outPipe.start()
+	errPipe.start()
 	waitErr := c.Wait()
+	outPipe.finish(pipeGrace)
+	errPipe.finish(pipeGrace)
 	ev.End, ev.State, ev.StdoutBytes = time.Now(), c.ProcessState, len(stdout.buf)
 
 	switch {
@@ -166,8 +188,8 @@ func (e *RawExec) runOnce(ctx context.Context, pluginPath, command string, attem
 		err = &OutputLimitError{Limit: limit}
 	case c.ProcessState != nil && c.ProcessState.Success():
 		// The plugin exited 0 on its own. A late context end or a
-		// descendant holding the pipes open (exec.ErrWaitDelay) does not
-		// change that: everything it wrote before exiting was collected.
+		// descendant holding the pipes open does not change that:
+		// everything it wrote before exiting was collected.
 		out = stdout.buf
 		if out == nil {
 			out = []byte{}
