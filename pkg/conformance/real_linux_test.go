@@ -83,6 +83,7 @@ func TestRealPlugins(t *testing.T) {
 			continue
 		}
 		t.Run(c.plugin, func(t *testing.T) {
+			t.Parallel()
 			if c.kernel != "" {
 				if err := kernelHas(c.kernel); err != nil {
 					t.Skipf("this kernel cannot run %s: %v", c.plugin, err)
@@ -160,7 +161,7 @@ var expectedSkips = map[string][]string{
 func kernelHas(kind string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	ns, err := netns.Create(ctx, fmt.Sprintf("i18-probe-%d", os.Getpid()))
+	ns, err := netns.Create(ctx, fmt.Sprintf("i18-probe-%s-%d", kind, os.Getpid()))
 	if err != nil {
 		return err
 	}

@@ -252,7 +252,7 @@ func (r *run) stdin(i int, cniVersion string, prev []byte, capArgs map[string]an
 	m["name"] = r.s.list.Name
 	m["cniVersion"] = cniVersion
 	delete(m, "capabilities")
-	if prev != nil {
+	if len(prev) > 0 && json.Valid(prev) {
 		m["prevResult"] = json.RawMessage(prev)
 	}
 	rc := map[string]any{}
@@ -311,7 +311,11 @@ func (r *run) add(ctx context.Context, a *attachment, capArgs map[string]any) er
 		if ex.ExitCode != 0 {
 			return &opError{ex}
 		}
-		out := []byte(strings.TrimSpace(ex.Stdout))
+		// The first JSON value is the result; add-result judges the rest.
+		var out json.RawMessage
+		if err := json.NewDecoder(strings.NewReader(ex.Stdout)).Decode(&out); err != nil {
+			out = nil
+		}
 		a.results = append(a.results, out)
 		prev = out
 	}
@@ -335,7 +339,8 @@ func (r *run) del(ctx context.Context, a *attachment, withPrev bool) error {
 			errs = append(errs, &opError{ex})
 		}
 	}
-	a.deleted = true
+	// A failed DEL is retried by the cleanup.
+	a.deleted = len(errs) == 0
 	return errors.Join(errs...)
 }
 
