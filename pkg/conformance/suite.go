@@ -257,8 +257,9 @@ func New(list *libcni.NetworkConfigList, opts Options) (*Suite, error) {
 	for _, n := range opts.Checks {
 		want[n] = true
 	}
+	all := len(want) == 0
 	for _, c := range checks {
-		if len(want) == 0 || want[c.Name] {
+		if all || want[c.Name] {
 			s.checks = append(s.checks, c)
 			delete(want, c.Name)
 		}
