@@ -351,8 +351,8 @@ func (t *tool) netDir() string {
 	return defaultNetDir
 }
 
-// cni builds the library handle from CNI_PATH and CNITOOL_CACHE_DIR.
-func (t *tool) cni() *libcni.CNIConfig {
+// pluginPath returns CNI_PATH's directories, made absolute.
+func (t *tool) pluginPath() []string {
 	var path []string
 	for _, p := range filepath.SplitList(t.getenv("CNI_PATH")) {
 		if p == "" {
@@ -363,6 +363,12 @@ func (t *tool) cni() *libcni.CNIConfig {
 		}
 		path = append(path, p)
 	}
+	return path
+}
+
+// cni builds the library handle from CNI_PATH and CNITOOL_CACHE_DIR.
+func (t *tool) cni() *libcni.CNIConfig {
+	path := t.pluginPath()
 	opts := []libcni.Option{libcni.WithCacheDir(t.getenv("CNITOOL_CACHE_DIR"))}
 	if t.timings {
 		opts = append(opts, libcni.WithEventHook(func(_ context.Context, ev libcni.Event) {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/cnirt/cni/pkg/conformance"
 )
@@ -20,18 +19,8 @@ func (t *tool) conformance(ctx context.Context, netName string) (map[string]any,
 	if err != nil {
 		return nil, err
 	}
-	var dirs []string
-	for _, p := range filepath.SplitList(t.getenv("CNI_PATH")) {
-		if p == "" {
-			continue
-		}
-		if abs, err := filepath.Abs(p); err == nil {
-			p = abs
-		}
-		dirs = append(dirs, p)
-	}
 	s, err := conformance.New(list, conformance.Options{
-		PluginDirs: dirs, IfName: t.ifName, HostSetup: t.hostSetup, Checks: t.checks,
+		PluginDirs: t.pluginPath(), IfName: t.ifName, HostSetup: t.hostSetup, Checks: t.checks,
 	})
 	if err != nil {
 		var ce *conformance.ConfigError
