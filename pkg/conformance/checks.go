@@ -807,6 +807,11 @@ func (r *run) capMAC(ctx context.Context) ([]string, string) {
 	if got := links[a.ifname].MAC; !strings.EqualFold(got, testMAC) {
 		return []string{fmt.Sprintf("asked for %s, %s has %q", testMAC, a.ifname, got)}, ""
 	}
+	// Each capability's attachment is removed before the next one, so a
+	// small address pool suffices.
+	if err := r.del(ctx, a, true); err != nil {
+		return []string{"DEL failed: " + err.Error()}, ""
+	}
 	return nil, a.ifname + " has " + testMAC
 }
 
@@ -829,6 +834,9 @@ func (r *run) capIPs(ctx context.Context) ([]string, string) {
 	}
 	var got wireResult
 	_ = json.Unmarshal(a.final, &got)
+	if err := r.del(ctx, a, true); err != nil {
+		return []string{"DEL failed: " + err.Error()}, ""
+	}
 	for _, ip := range got.IPs {
 		if sameAddr(ip.Address, want) {
 			return nil, "the result has " + want
@@ -882,10 +890,14 @@ func (r *run) capBandwidth(ctx context.Context) ([]string, string) {
 		return nil, "not verified: the tc command is missing"
 	}
 	bw := map[string]any{"ingressRate": 8000000, "ingressBurst": 80000, "egressRate": 8000000, "egressBurst": 80000}
-	if _, v := r.addOne(ctx, map[string]any{"bandwidth": bw}); v != nil {
+	a, v := r.addOne(ctx, map[string]any{"bandwidth": bw})
+	if v != nil {
 		return []string{v.reason}, ""
 	}
 	out, err := inNS(ctx, r.host, "tc", "qdisc", "show")
+	if derr := r.del(ctx, a, true); derr != nil {
+		return []string{"DEL failed: " + derr.Error()}, ""
+	}
 	if err != nil {
 		return nil, "not verified: tc qdisc show: " + err.Error()
 	}
