@@ -55,7 +55,9 @@ type Exchange struct {
 	Path string `json:"path"`
 	// Command is CNI_COMMAND as given ("" when the check left it out).
 	Command string `json:"command"`
-	// Env is the CNI_* part of the plugin's environment.
+	// Env is the CNI_* part of the plugin's environment; the plugin also
+	// gets the suite's PATH (plugins call iptables, tc and the like), and
+	// nothing else.
 	Env []string `json:"env"`
 	// Stdin is what the plugin got on standard input.
 	Stdin string `json:"stdin"`
@@ -199,7 +201,8 @@ type plugin struct {
 	supported []string
 }
 
-// Suite is a configured suite, ready to Run.
+// Suite is a configured suite, ready to Run. A Suite runs one Run at a
+// time; use one Suite per goroutine.
 type Suite struct {
 	list    *libcni.NetworkConfigList
 	opts    Options
