@@ -18,6 +18,10 @@ import (
 // maxStderr bounds the stderr kept in an Exchange.
 const maxStderr = 64 << 10
 
+// maxStdout bounds the stdout kept in an Exchange (libcni's default limit
+// on a plugin's output); a plugin writing more is judged on what was kept.
+const maxStdout = 16 << 20
+
 // run is the state of one check: its namespaces, its attachments and the
 // plugin runs it made.
 type run struct {
@@ -200,7 +204,7 @@ func (r *run) exec(ctx context.Context, a *attachment, in invocation) Exchange {
 	cmd.Env = append(cniEnv, "PATH="+os.Getenv("PATH"))
 	cmd.Stdin = bytes.NewReader(in.stdin)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &limited{w: &stderr, n: maxStderr}
+	cmd.Stdout, cmd.Stderr = &limited{w: &stdout, n: maxStdout}, &limited{w: &stderr, n: maxStderr}
 	cmd.WaitDelay = time.Second
 	start := time.Now()
 	var err error

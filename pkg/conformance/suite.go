@@ -61,7 +61,7 @@ type Exchange struct {
 	Env []string `json:"env"`
 	// Stdin is what the plugin got on standard input.
 	Stdin string `json:"stdin"`
-	// Stdout is what the plugin wrote on standard output.
+	// Stdout is what the plugin wrote on standard output (the first 16 MiB).
 	Stdout string `json:"stdout"`
 	// Stderr is what the plugin wrote on standard error (the first 64 KiB).
 	Stderr string `json:"stderr,omitempty"`
