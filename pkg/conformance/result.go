@@ -95,7 +95,7 @@ func validateResult(out, cniVersion, netns, ifname string) (*wireResult, []strin
 		if itf.Sandbox != "" && netns != "" && itf.Sandbox != netns {
 			bad("interfaces[%d].sandbox is %q, not CNI_NETNS %q", i, itf.Sandbox, netns)
 		}
-		if itf.Name == ifname && netns != "" && itf.Sandbox == "" && ifname != "lo" {
+		if itf.Name == ifname && netns != "" && itf.Sandbox == "" {
 			bad("interfaces[%d] %q is the container interface but has no sandbox", i, itf.Name)
 		}
 	}
