@@ -205,7 +205,9 @@ func (r *run) exec(ctx context.Context, a *attachment, in invocation) Exchange {
 	cmd.Stdin = bytes.NewReader(in.stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &limited{w: &stdout, n: maxStdout}, &limited{w: &stderr, n: maxStderr}
-	cmd.WaitDelay = time.Second
+	// Generous: on a loaded machine the output copy can lag the exit;
+	// only a descendant holding the pipes open waits this long.
+	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	var err error
 	if r.host != "" {
