@@ -67,6 +67,12 @@ type tool struct {
 	events  []libcni.Event
 	// logLevel is the --log-level flag's value; nil means no logging.
 	logLevel *slog.Level
+	// junit is the --junit flag's file (conformance).
+	junit string
+	// hostSetup are the --host-setup commands (conformance).
+	hostSetup []string
+	// checks are the --check flags' names (conformance).
+	checks []string
 }
 
 // defaultIfName returns the interface name to use: the -i/--ifname flag,
@@ -98,15 +104,21 @@ const usageText = `usage: cnitool [--json] [-i|--ifname <name>] [--timings] [--l
   validate <net>         check the plugins exist and support the network's version
   version <plugin>       print the CNI versions a plugin supports
   list                   list the networks found in NETCONFPATH
+  conformance <net>      run the plugin conformance suite (pkg/conformance) against
+                         the network's plugins, in namespaces it creates (Linux, root)
 
 -i, --ifname <name>      interface name (default: CNI_IFNAME, else eth0)
+--junit <file>           conformance: also write the results as JUnit XML
+--check <name>[,<name>]  conformance: run only these checks
+--host-setup <command>   conformance: run this shell command in every host
+                         namespace the suite creates (e.g. to add a master link)
 --timings                print a table of the plugin runs, lock waits and cache
                          accesses and their durations on stderr after the command
 --log-level <level>      log every step at debug, failures at warn/error, on
                          stderr (debug, info, warn, error)
 environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH, CNI_IFNAME (default eth0),
 CNI_CONTAINERID, CNI_ARGS ("K=V;K=V"), CAP_ARGS (JSON object), CNITOOL_CACHE_DIR
-exit status: 0 ok, 1 operation failed, 2 usage, 3 network not found,
+exit status: 0 ok, 1 operation failed (conformance: a check failed), 2 usage, 3 network not found,
 4 invalid configuration, 5 plugin not found, 130 interrupted
 `
 
@@ -133,6 +145,27 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 			continue
 		}
 		switch name, value, hasValue := strings.Cut(a, "="); name {
+		case "--junit", "--host-setup", "--check":
+			if !hasValue {
+				if i+1 >= len(args) || args[i+1] == "" {
+					return t.fail("", nil, usageErr("flag %s needs a value", name))
+				}
+				i++
+				value = args[i]
+			}
+			switch name {
+			case "--junit":
+				t.junit = value
+			case "--host-setup":
+				t.hostSetup = append(t.hostSetup, value)
+			default:
+				for _, c := range strings.Split(value, ",") {
+					if c = strings.TrimSpace(c); c != "" {
+						t.checks = append(t.checks, c)
+					}
+				}
+			}
+			continue
 		case "--log-level", "-log-level":
 			if !hasValue {
 				if i+1 >= len(args) {
@@ -297,6 +330,11 @@ func (t *tool) dispatch(ctx context.Context, cmd string, args []string) (map[str
 			return nil, usageErr("version needs 1 argument, <plugin>; got %d", len(args))
 		}
 		return t.version(ctx, args[0])
+	case "conformance":
+		if len(args) != 1 {
+			return nil, usageErr("conformance needs 1 argument, <net>; got %d", len(args))
+		}
+		return t.conformance(ctx, args[0])
 	case "list":
 		if len(args) != 0 {
 			return nil, usageErr("list takes no arguments")
@@ -313,8 +351,8 @@ func (t *tool) netDir() string {
 	return defaultNetDir
 }
 
-// cni builds the library handle from CNI_PATH and CNITOOL_CACHE_DIR.
-func (t *tool) cni() *libcni.CNIConfig {
+// pluginPath returns CNI_PATH's directories, made absolute.
+func (t *tool) pluginPath() []string {
 	var path []string
 	for _, p := range filepath.SplitList(t.getenv("CNI_PATH")) {
 		if p == "" {
@@ -325,6 +363,12 @@ func (t *tool) cni() *libcni.CNIConfig {
 		}
 		path = append(path, p)
 	}
+	return path
+}
+
+// cni builds the library handle from CNI_PATH and CNITOOL_CACHE_DIR.
+func (t *tool) cni() *libcni.CNIConfig {
+	path := t.pluginPath()
 	opts := []libcni.Option{libcni.WithCacheDir(t.getenv("CNITOOL_CACHE_DIR"))}
 	if t.timings {
 		opts = append(opts, libcni.WithEventHook(func(_ context.Context, ev libcni.Event) {

@@ -424,3 +424,69 @@ func TestGCAcceptsReferenceSyntax(t *testing.T) {
 		})
 	}
 }
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, true)
+	f.write(t, "10-ok.conflist", `{"cniVersion":"1.1.0","name":"oknet","plugins":[{"type":"noop"}]}`)
+	f.write(t, "20-bad.conflist", `{"cniVersion":"1.1.0","name":"badnet","plugins":[{"type":"noop","failOn":{"STATUS":{"code":42,"msg":"not ready"}}}]}`)
+	checks := "--check=version,version-unsupported,status"
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		contains []string
+		failures int
+	}{
+		{"table, all pass", []string{checks, "conformance", "oknet"}, exitOK,
+			[]string{"version-unsupported", "PASS", "3 checks: 3 passed, 0 failed, 0 skipped"}, 0},
+		{"a STATUS code the spec leaves undefined fails", []string{"conformance", "badnet", "--check", "status"}, exitFailed,
+			[]string{"status", "FAIL", "error code 42 is reserved"}, 1},
+		{"unknown check", []string{"--check", "nosuch", "conformance", "oknet"}, exitUsage, nil, -1},
+		{"missing network", []string{"conformance", "nonet"}, exitConfigNotFound, nil, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			junit := filepath.Join(t.TempDir(), "report.xml")
+			code, stdout, stderr := f.run(t, nil, append([]string{"--junit", junit}, tc.args...)...)
+			assert.Equal(t, tc.code, code, "stdout: %s\nstderr: %s", stdout, stderr)
+			for _, s := range tc.contains {
+				assert.Contains(t, stdout, s)
+			}
+			if tc.failures < 0 {
+				return
+			}
+			x, err := os.ReadFile(junit)
+			require.NoError(t, err)
+			assert.Contains(t, string(x), fmt.Sprintf(`failures="%d"`, tc.failures))
+			assert.Contains(t, string(x), `<testcase name="status"`)
+		})
+	}
+
+	code, stdout, stderr := f.run(t, nil, "--json", checks, "conformance", "badnet")
+	assert.Equal(t, exitFailed, code, stderr)
+	var obj struct {
+		OK      bool   `json:"ok"`
+		Network string `json:"network"`
+		Results []struct {
+			Check    string `json:"check"`
+			Status   string `json:"status"`
+			Evidence []struct {
+				Command  string `json:"command"`
+				Stdout   string `json:"stdout"`
+				ExitCode int    `json:"exitCode"`
+			} `json:"evidence"`
+		} `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &obj), stdout)
+	assert.False(t, obj.OK)
+	assert.Equal(t, "badnet", obj.Network)
+	require.Len(t, obj.Results, 3)
+	st := obj.Results[2]
+	assert.Equal(t, "status", st.Check)
+	assert.Equal(t, "fail", st.Status)
+	require.Len(t, st.Evidence, 1)
+	assert.Equal(t, "STATUS", st.Evidence[0].Command)
+	assert.NotZero(t, st.Evidence[0].ExitCode)
+	assert.Contains(t, st.Evidence[0].Stdout, "42")
+}

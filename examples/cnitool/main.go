@@ -11,6 +11,7 @@
 //	cnitool [--json] validate <net>
 //	cnitool [--json] version <plugin>
 //	cnitool [--json] list
+//	cnitool [--json] [--junit FILE] [--check NAME,...] [--host-setup CMD] conformance <net>
 //
 // Flags may stand anywhere on the line: --json (see Output); as in the
 // reference cnitool, -i/--ifname <name> (also --ifname=<name>), the
@@ -40,6 +41,14 @@
 // valid; with no attachment listed it deletes all of them (as the reference
 // cnitool does). For compatibility, a single netns path argument (as in
 // `cnitool gc <net> <netns>`) is accepted and ignored.
+//
+// conformance runs the plugin conformance suite (package
+// github.com/cnirt/cni/pkg/conformance) against the network's plugins in
+// network namespaces it creates and removes, prints a table of the checks
+// (with --json the whole report, evidence included), writes JUnit XML to
+// the --junit file, and exits 1 when a check failed. --check selects
+// checks; --host-setup runs a shell command in every host namespace the
+// suite creates (a master link for macvlan, say).
 //
 // Output: add prints the result as JSON, the other verbs print nothing on
 // success (validate, version and list print what they found). With --json

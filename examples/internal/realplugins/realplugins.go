@@ -35,7 +35,8 @@ type Plugin struct {
 	Package string
 }
 
-// Plugins returns the plugins cnirt's tests and demo rely on. A fresh slice
+// Plugins returns the plugins cnirt's tests, the conformance suite's
+// real-plugin table and the demo rely on. A fresh slice
 // is returned on every call so callers may modify it.
 func Plugins() []Plugin {
 	return []Plugin{
@@ -47,6 +48,13 @@ func Plugins() []Plugin {
 		{Name: "tuning", Package: Module + "/plugins/meta/tuning"},
 		{Name: "bandwidth", Package: Module + "/plugins/meta/bandwidth"},
 		{Name: "firewall", Package: Module + "/plugins/meta/firewall"},
+		{Name: "macvlan", Package: Module + "/plugins/main/macvlan"},
+		{Name: "ipvlan", Package: Module + "/plugins/main/ipvlan"},
+		{Name: "host-device", Package: Module + "/plugins/main/host-device"},
+		{Name: "dummy", Package: Module + "/plugins/main/dummy"},
+		{Name: "static", Package: Module + "/plugins/ipam/static"},
+		{Name: "sbr", Package: Module + "/plugins/meta/sbr"},
+		{Name: "vrf", Package: Module + "/plugins/meta/vrf"},
 	}
 }
 

@@ -20,7 +20,8 @@ func TestPluginsArePinnedAndComplete(t *testing.T) {
 		assert.True(t, strings.HasPrefix(p.Package, Module+"/plugins/"), p.Package)
 		assert.Equal(t, p.Name, filepath.Base(p.Package))
 	}
-	assert.ElementsMatch(t, []string{"bridge", "ptp", "loopback", "host-local", "portmap", "tuning", "bandwidth", "firewall"}, names)
+	assert.ElementsMatch(t, []string{"bridge", "ptp", "loopback", "host-local", "portmap", "tuning", "bandwidth", "firewall",
+		"macvlan", "ipvlan", "host-device", "dummy", "static", "sbr", "vrf"}, names)
 	assert.Regexp(t, `^v\d+\.\d+\.\d+$`, Version)
 	// Callers get their own copy.
 	p := Plugins()
