@@ -1,4 +1,9 @@
-package libcni_test
+package libcni
+
+// In-package tests: the shim's packages take the reference's import paths
+// in a runtime's build, where their own paths do not resolve, so nothing
+// in the shim (tests included, which go mod tidy follows) imports them by
+// path.
 
 import (
 	"context"
@@ -12,8 +17,6 @@ import (
 
 	cnirt "github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/pkg/plugintest"
-
-	"github.com/cnirt/cni/compat/libcni"
 )
 
 func TestMain(m *testing.M) {
@@ -26,14 +29,14 @@ func TestMain(m *testing.M) {
 // both back afterwards. The tests that call it do not run in parallel.
 func setCacheDirs(t *testing.T, shim, own string) {
 	t.Helper()
-	oldShim, oldOwn := libcni.CacheDir, cnirt.CacheDir
-	t.Cleanup(func() { libcni.CacheDir, cnirt.CacheDir = oldShim, oldOwn })
-	libcni.CacheDir, cnirt.CacheDir = shim, own
+	oldShim, oldOwn := CacheDir, cnirt.CacheDir
+	t.Cleanup(func() { CacheDir, cnirt.CacheDir = oldShim, oldOwn })
+	CacheDir, cnirt.CacheDir = shim, own
 }
 
 // TestCacheDirSetThroughTheShim runs ADD through a CNIConfig without a
 // cache directory of its own, as ocicni does after setting
-// libcni.CacheDir, and looks where the result was cached.
+// CacheDir, and looks where the result was cached.
 func TestCacheDirSetThroughTheShim(t *testing.T) {
 	bin := plugintest.Build(t, plugintest.NoopPlugin)
 	defaultDir := cnirt.CacheDir
@@ -47,10 +50,10 @@ func TestCacheDirSetThroughTheShim(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setCacheDirs(t, c.shim, c.own)
-			list, err := libcni.NetworkConfFromBytes([]byte(`{"cniVersion":"1.1.0","name":"i17s-net","plugins":[{"type":"noop"}]}`))
+			list, err := NetworkConfFromBytes([]byte(`{"cniVersion":"1.1.0","name":"i17s-net","plugins":[{"type":"noop"}]}`))
 			require.NoError(t, err)
-			cfg := libcni.NewCNIConfig([]string{bin}, nil)
-			rt := &libcni.RuntimeConf{ContainerID: "i17s-c1", NetNS: "/var/run/netns/i17s-none", IfName: "eth0"}
+			cfg := NewCNIConfig([]string{bin}, nil)
+			rt := &RuntimeConf{ContainerID: "i17s-c1", NetNS: "/var/run/netns/i17s-none", IfName: "eth0"}
 			_, err = cfg.AddNetworkList(context.Background(), list, rt)
 			require.NoError(t, err)
 			t.Cleanup(func() { assert.NoError(t, cfg.DelNetworkList(context.Background(), list, rt)) })
@@ -70,21 +73,21 @@ func TestCacheDirSetThroughTheShim(t *testing.T) {
 }
 
 func TestErrorCheckNotSuppIsCnirts(t *testing.T) {
-	assert.Same(t, cnirt.ErrorCheckNotSupp, libcni.ErrorCheckNotSupp)
-	list, err := libcni.NetworkConfFromBytes([]byte(`{"cniVersion":"0.3.1","name":"i17s-net","plugins":[{"type":"noop"}]}`))
+	assert.Same(t, cnirt.ErrorCheckNotSupp, ErrorCheckNotSupp)
+	list, err := NetworkConfFromBytes([]byte(`{"cniVersion":"0.3.1","name":"i17s-net","plugins":[{"type":"noop"}]}`))
 	require.NoError(t, err)
-	cfg := libcni.NewCNIConfigWithCacheDir([]string{t.TempDir()}, t.TempDir(), nil)
-	rt := &libcni.RuntimeConf{ContainerID: "i17s-c1", NetNS: "/var/run/netns/i17s-none", IfName: "eth0"}
+	cfg := NewCNIConfigWithCacheDir([]string{t.TempDir()}, t.TempDir(), nil)
+	rt := &RuntimeConf{ContainerID: "i17s-c1", NetNS: "/var/run/netns/i17s-none", IfName: "eth0"}
 	err = cfg.CheckNetworkList(context.Background(), list, rt)
-	assert.ErrorIs(t, err, libcni.ErrorCheckNotSupp)
+	assert.ErrorIs(t, err, ErrorCheckNotSupp)
 	assert.ErrorIs(t, err, cnirt.ErrorCheckNotSupp)
 
 	// A replacement set through the shim is what CHECK wraps, as the
 	// reference wraps whatever its variable holds.
-	old := libcni.ErrorCheckNotSupp
-	t.Cleanup(func() { libcni.ErrorCheckNotSupp = old })
+	old := ErrorCheckNotSupp
+	t.Cleanup(func() { ErrorCheckNotSupp = old })
 	replaced := errors.New("i17s: CHECK unsupported")
-	libcni.ErrorCheckNotSupp = replaced
+	ErrorCheckNotSupp = replaced
 	err = cfg.CheckNetworkList(context.Background(), list, rt)
 	assert.ErrorIs(t, err, replaced)
 }
@@ -92,10 +95,10 @@ func TestErrorCheckNotSuppIsCnirts(t *testing.T) {
 // A value made through the shim is cnirt's type: no conversion between
 // the two is needed, in either direction.
 func TestShimTypesAreCnirts(t *testing.T) {
-	var viaShim *libcni.CNIConfig = cnirt.NewCNIConfig([]string{"/opt/cni/bin"}, nil)
-	var viaCnirt *cnirt.CNIConfig = libcni.NewCNIConfig([]string{"/opt/cni/bin"}, nil)
-	var api libcni.CNI = viaCnirt
+	var viaShim *CNIConfig = cnirt.NewCNIConfig([]string{"/opt/cni/bin"}, nil)
+	var viaCnirt *cnirt.CNIConfig = NewCNIConfig([]string{"/opt/cni/bin"}, nil)
+	var api CNI = viaCnirt
 	assert.Equal(t, viaShim.Path, viaCnirt.Path)
 	assert.NotNil(t, api)
-	assert.Equal(t, cnirt.CNICacheV1, libcni.CNICacheV1)
+	assert.Equal(t, cnirt.CNICacheV1, CNICacheV1)
 }
