@@ -1,0 +1,217 @@
+// Command shimgen writes the forwarding declarations of the compat shim:
+// for every exported type, constant and function of the reference library's
+// mirrored packages, a type alias, a constant or a forwarding function
+// naming the cnirt declaration that implements it. Variables are written by
+// hand (vars.go in the packages that have them), since a variable cannot be
+// forwarded and each needs a decision.
+//
+// Run it from the compat directory after cnirt's API changes:
+//
+//	go run ./internal/shimgen
+//
+// The API comparison test (internal/apicheck) then proves the result
+// matches the reference identifier by identifier.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/cnirt/cni/compat/internal/apiload"
+)
+
+func main() {
+	log.SetFlags(0)
+	tmp, err := os.MkdirTemp("", "shimgen-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	files, err := generateAll(".", tmp)
+	_ = os.RemoveAll(tmp)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for name, src := range files {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(name, src, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// generateAll returns the forwarding file of every mirrored package, by
+// path relative to root, the compat module's directory. The reference is
+// copied under tmp to be type-checked.
+func generateAll(root, tmp string) (map[string][]byte, error) {
+	ref, err := apiload.LoadRef(tmp, runtime.GOOS)
+	if err != nil {
+		return nil, err
+	}
+	var patterns []string
+	for _, m := range apiload.Mirrors {
+		patterns = append(patterns, apiload.CnirtModule+"/"+m.Cnirt)
+	}
+	cn, err := apiload.Load(root, nil, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	files := map[string][]byte{}
+	for _, m := range apiload.Mirrors {
+		rp := ref[apiload.RefModule+"/"+m.Ref]
+		cp := cn[apiload.CnirtModule+"/"+m.Cnirt]
+		deprecated, err := deprecatedFuncs(filepath.Join(root, "..", filepath.FromSlash(m.Cnirt)))
+		if err != nil {
+			return nil, err
+		}
+		src, err := generate(m, rp, cp, deprecated)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Ref, err)
+		}
+		files[filepath.Join(filepath.FromSlash(m.Ref), "zz_forward.go")] = src
+	}
+	return files, nil
+}
+
+// generate writes the forwarding file of one package.
+func generate(m apiload.Mirror, ref, cn *types.Package, deprecated map[string]bool) ([]byte, error) {
+	cnPath := cn.Path()
+	alias := "cnirt"
+	imports := map[string]string{cnPath: alias}
+	var names []string
+	for _, n := range ref.Scope().Names() {
+		if token.IsExported(n) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	qual := func(p *types.Package) string {
+		if p.Path() == cnPath {
+			// The shim declares an alias of every type of the
+			// reference package, so its own names serve.
+			return ""
+		}
+		if a, ok := imports[p.Path()]; ok {
+			return a
+		}
+		a := "cnirt" + p.Name()
+		if !strings.HasPrefix(p.Path(), apiload.CnirtModule+"/") {
+			a = p.Name()
+		}
+		imports[p.Path()] = a
+		return a
+	}
+	typ := func(t types.Type) string { return types.TypeString(t, qual) }
+	var body bytes.Buffer
+	for _, n := range names {
+		obj := cn.Scope().Lookup(n)
+		if obj == nil {
+			return nil, fmt.Errorf("cnirt package %s has no %s", cnPath, n)
+		}
+		switch ref.Scope().Lookup(n).(type) {
+		case *types.TypeName:
+			fmt.Fprintf(&body, "\n// %s is cnirt's [%s.%s].\ntype %s = %s.%s\n", n, alias, n, n, alias, n)
+		case *types.Const:
+			fmt.Fprintf(&body, "\n// %s equals cnirt's [%s.%s].\nconst %s = %s.%s\n", n, alias, n, n, alias, n)
+		case *types.Func:
+			f, ok := obj.(*types.Func)
+			if !ok {
+				return nil, fmt.Errorf("cnirt's %s.%s is not a function", cnPath, n)
+			}
+			sig := f.Type().(*types.Signature)
+			var params, args []string
+			for i := 0; i < sig.Params().Len(); i++ {
+				p := sig.Params().At(i)
+				name := p.Name()
+				if name == "" || name == "_" {
+					name = fmt.Sprintf("p%d", i)
+				}
+				t := typ(p.Type())
+				arg := name
+				if sig.Variadic() && i == sig.Params().Len()-1 {
+					t = "..." + typ(p.Type().(*types.Slice).Elem())
+					arg += "..."
+				}
+				params = append(params, name+" "+t)
+				args = append(args, arg)
+			}
+			var results []string
+			for i := 0; i < sig.Results().Len(); i++ {
+				results = append(results, typ(sig.Results().At(i).Type()))
+			}
+			res := strings.Join(results, ", ")
+			if len(results) > 1 {
+				res = "(" + res + ")"
+			}
+			ret := "return "
+			if len(results) == 0 {
+				ret = ""
+			}
+			fmt.Fprintf(&body, "\n// %s calls cnirt's [%s.%s].\n", n, alias, n)
+			if deprecated[n] {
+				fmt.Fprintf(&body, "//\n// Deprecated: as cnirt's [%s.%s] is.\n", alias, n)
+			}
+			fmt.Fprintf(&body, "func %s(%s) %s {\n\t%s%s.%s(%s)\n}\n",
+				n, strings.Join(params, ", "), res, ret, alias, n, strings.Join(args, ", "))
+		case *types.Var:
+			// Written by hand in vars.go.
+		}
+	}
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "// Code generated by shimgen from %s@%s and cnirt; DO NOT EDIT.\n\npackage %s\n\nimport (\n", apiload.RefModule, apiload.RefVersion, ref.Name())
+	var paths []string
+	for p := range imports {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		fmt.Fprintf(&out, "\t%s %q\n", imports[p], p)
+	}
+	out.WriteString(")\n")
+	out.Write(body.Bytes())
+	src, err := format.Source(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("format: %w\n%s", err, out.Bytes())
+	}
+	return src, nil
+}
+
+// deprecatedFuncs returns the names of the functions of the cnirt package
+// in dir whose doc comment has a "Deprecated:" paragraph; their shim
+// forwarders say so too.
+func deprecatedFuncs(dir string) (map[string]bool, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	fset := token.NewFileSet()
+	out := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Doc != nil &&
+				strings.Contains(fd.Doc.Text(), "\nDeprecated: ") {
+				out[fd.Name.Name] = true
+			}
+		}
+	}
+	return out, nil
+}
