@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -201,8 +202,8 @@ func TestPluginFailures(t *testing.T) {
 				require.ErrorAs(t, err, &ee)
 				assert.Equal(t, "not json", string(ee.Stdout))
 				assert.Error(t, ee.ParseErr)
-				assert.Contains(t, err.Error(), `netplugin failed but error parsing its diagnostic message "not json"`)
-				assert.Contains(t, err.Error(), "trace")
+				assert.Equal(t, `netplugin failed but error parsing its diagnostic message "not json": invalid character 'o' in literal null (expecting 'u')`, err.Error())
+				assert.Contains(t, fmt.Sprintf("%+v", ee), `(exit status 2; stderr: "trace")`)
 			},
 		},
 		{
@@ -297,8 +298,9 @@ func TestCancelKillsPluginAndItsChildren(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	var ee *ExitError
 	require.ErrorAs(t, err, &ee)
-	// The reference's text for a killed plugin, then why it was killed.
-	assert.Contains(t, err.Error(), "netplugin failed with no error message: signal: killed; plugin killed: context canceled")
+	// The reference's text for a killed plugin; the verbose form says why.
+	assert.Equal(t, "netplugin failed with no error message: signal: killed", err.Error())
+	assert.Equal(t, "netplugin failed with no error message: signal: killed; plugin killed: context canceled", fmt.Sprintf("%+v", ee))
 	assert.Less(t, returned.Sub(at), time.Second, "the call must return within 1s of the cancellation")
 
 	grandchild := readPID(t, pidFile)

@@ -27,11 +27,24 @@ type SyntaxError struct {
 	Msg string
 }
 
-// Error returns Msg, encoding/json's text for the same problem, followed
-// by the offset: "invalid character 'a' looking for beginning of value
-// (offset 0)".
+// Error returns Msg, encoding/json's text for the same problem, such as
+// "invalid character 'a' looking for beginning of value". The verbose
+// form, fmt's %+v, adds the offset: "... (offset 0)".
 func (e *SyntaxError) Error() string {
-	return e.Msg + " (offset " + strconv.FormatInt(e.Offset, 10) + ")"
+	return e.Msg
+}
+
+// Format implements fmt.Formatter: %+v gives Error() followed by
+// " (offset N)"; %v and %s give Error(), %q quotes it.
+func (e *SyntaxError) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('+'):
+		fmt.Fprintf(f, "%s (offset %d)", e.Msg, e.Offset)
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.Msg)
+	default:
+		fmt.Fprint(f, e.Msg)
+	}
 }
 
 // TypeError reports a well-formed JSON value whose kind does not fit the

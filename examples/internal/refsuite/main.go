@@ -215,37 +215,6 @@ func rewriteImports(src string) string {
 	})
 }
 
-var (
-	matchErrorRE = regexp.MustCompile(`\bMatchError\(`)
-	packageRE    = regexp.MustCompile(`(?m)^package (\w+)`)
-)
-
-// relaxMatchError makes MatchError go through refsuiteMatchError, which
-// accepts a cnirt text containing the reference's.
-func relaxMatchError(src string) (string, bool) {
-	if !matchErrorRE.MatchString(src) {
-		return src, false
-	}
-	return matchErrorRE.ReplaceAllString(src, "refsuiteMatchError("), true
-}
-
-const matchErrorShim = `package %s
-
-import (
-	"github.com/onsi/gomega"
-	gomegatypes "github.com/onsi/gomega/types"
-)
-
-// refsuiteMatchError is gomega's MatchError, except that an expected string
-// needs only to be contained in the error's text.
-func refsuiteMatchError(expected interface{}, desc ...interface{}) gomegatypes.GomegaMatcher {
-	if s, ok := expected.(string); ok {
-		return gomega.MatchError(gomega.ContainSubstring(s))
-	}
-	return gomega.MatchError(expected, desc...)
-}
-`
-
 // skelShim lets the reference's white-box skel suite drive cnirt's exported
 // Dispatcher.
 const skelShim = `package skel
@@ -267,7 +236,6 @@ func prepare(ctx context.Context, repo, ref, dst string) error {
 	if err := copyTree(repo, dst); err != nil {
 		return err
 	}
-	shims := map[string]string{} // dir -> package needing the MatchError shim
 	for _, p := range placements {
 		entries, err := os.ReadDir(filepath.Join(ref, p.from))
 		if err != nil {
@@ -287,26 +255,9 @@ func prepare(ctx context.Context, repo, ref, dst string) error {
 				return err
 			}
 			src := rewriteImports(string(b))
-			if strings.HasSuffix(name, "_test.go") {
-				var relaxed bool
-				if src, relaxed = relaxMatchError(src); relaxed {
-					m := packageRE.FindStringSubmatch(src)
-					if m == nil {
-						return fmt.Errorf("%s/%s: no package clause", p.from, name)
-					}
-					shims[to+"\x00"+m[1]] = m[1]
-				}
-			}
 			if err := os.WriteFile(filepath.Join(to, name), []byte(src), 0o644); err != nil {
 				return err
 			}
-		}
-	}
-	for key, pkg := range shims {
-		dir := key[:strings.IndexByte(key, 0)]
-		name := "zz_refsuite_" + pkg + "_test.go"
-		if err := os.WriteFile(filepath.Join(dir, name), fmt.Appendf(nil, matchErrorShim, pkg), 0o644); err != nil {
-			return err
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dst, "pkg", "skel", "zz_refsuite_shim_test.go"), []byte(skelShim), 0o644); err != nil {
