@@ -79,7 +79,7 @@ func run(ctx context.Context, pluginPath string, stdin []byte, args CNIArgs, exe
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, notStarted(contextError(ctx))
+		return nil, notStarted(ctx)
 	}
 	var environ []string
 	if args != nil {

@@ -178,10 +178,13 @@ func TestPluginFailures(t *testing.T) {
 				assert.Equal(t, 3, ee.ExitCode)
 				assert.Empty(t, ee.Signal)
 				assert.Equal(t, "boom: cannot open thing", string(ee.Stderr))
-				// The reference v1.3.1 text, whole.
-				assert.Contains(t, err.Error(), `netplugin failed: "boom: cannot open thing": exit status 3`)
-				var te *types.Error
-				assert.False(t, errors.As(err, &te), "no CNI error object was printed")
+				// The reference v1.3.1 text, byte for byte.
+				assert.Equal(t, `netplugin failed: "boom: cannot open thing": exit status 3`, err.Error())
+				// As with the reference, a *types.Error of code 0 carries it.
+				te, ok := err.(*types.Error)
+				require.True(t, ok, "%T", err)
+				assert.Equal(t, uint(0), te.Code)
+				assert.Equal(t, err.Error(), te.Msg)
 			},
 		},
 		{
@@ -232,6 +235,8 @@ func TestPluginFailures(t *testing.T) {
 			t.Parallel()
 			err := ExecPluginWithoutResult(context.Background(), plugin, testConf(t, "1.0.0", tc.test), addArgs(), &DefaultExec{RawExec: &RawExec{}})
 			require.Error(t, err)
+			_, ok := err.(*types.Error)
+			assert.True(t, ok, "every failed run is a *types.Error, as with the reference: %T", err)
 			tc.check(t, err)
 		})
 	}

@@ -349,7 +349,9 @@ func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList,
 // CheckNetworkList runs CHECK on the network's plugins in order, each
 // getting the cached result of the attachment's ADD as prevResult. It
 // fails with an error wrapping ErrorCheckNotSupp for networks older than
-// 0.4.0 and does nothing when the network sets disableCheck.
+// 0.4.0 and does nothing when the network sets disableCheck. A plugin's
+// failure is returned as the plugin gave it (its *types.Error), as the
+// reference library does; the run's event names the plugin.
 func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
@@ -421,7 +423,10 @@ func asReferenceRefusal(err error) error {
 
 // AddNetwork is AddNetworkList for a single plugin configuration, whose own
 // name and cniVersion are used; the plugin's bytes are what the cache
-// records.
+// records. As with the reference library, the plugin's failure is returned
+// as the plugin gave it (its *types.Error), not wrapped, and so is
+// pkg/utils' *types.Error for an invalid network name, container ID or
+// interface name.
 func (c *CNIConfig) AddNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) (types.Result, error) {
 	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
@@ -439,7 +444,8 @@ func (c *CNIConfig) AddNetwork(ctx context.Context, net *PluginConfig, rt *Runti
 	return result, err
 }
 
-// CheckNetwork is CheckNetworkList for a single plugin configuration.
+// CheckNetwork is CheckNetworkList for a single plugin configuration; the
+// plugin's failure is returned as the plugin gave it.
 func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
@@ -455,7 +461,9 @@ func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *Run
 	return c.withAttachmentLock(ctx, "CHECK", ch, rt, false, func() error { return c.check(ctx, ch, rt) })
 }
 
-// DelNetwork is DelNetworkList for a single plugin configuration.
+// DelNetwork is DelNetworkList for a single plugin configuration; the
+// plugin's failure is returned as the plugin gave it, not wrapped, as with
+// the reference library.
 func (c *CNIConfig) DelNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {

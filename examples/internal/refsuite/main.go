@@ -12,10 +12,10 @@
 // Gomega are added to the scratch copy's go.mod only; nothing of the
 // reference is written into this repository.
 //
-// Two adaptations are made, both mechanical: gomega's MatchError with a
-// string expects the reference's text to be contained in cnirt's (cnirt adds
-// context around it, never inside it), and the white-box skel suite reaches
-// the dispatcher through cnirt's exported Dispatcher.Run.
+// One adaptation is made, a mechanical one: the white-box skel suite
+// reaches the dispatcher through cnirt's exported Dispatcher.Run. Error
+// texts are matched as the reference's suites match them (gomega's
+// MatchError compares whole texts).
 //
 // The file expectations.txt beside this program lists the specs that are
 // skipped (they need the reference's git history) and the specs cnirt fails
