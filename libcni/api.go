@@ -12,6 +12,7 @@ import (
 	"github.com/cnirt/cni/libcni/internal/rawjson"
 	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
+	"github.com/cnirt/cni/version"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -574,12 +575,17 @@ func (c *CNIConfig) GetCachedAttachments(containerID string) ([]*NetworkAttachme
 // ready (STATUS) and returns the first failure: the plugin's error itself
 // (its *types.Error when it printed one), as the reference library does;
 // the *PluginError naming the plugin and its position is in the run's
-// event (WithEventHook). Networks older than 1.1.0 have no STATUS; for them it
-// returns nil, as the reference library does.
+// event (WithEventHook). Networks older than 1.1.0, or whose version is
+// malformed, have no STATUS; for them it returns nil, as the reference
+// library does.
 func (c *CNIConfig) GetStatusNetworkList(ctx context.Context, list *NetworkConfigList) error {
 	ctx = orBackground(ctx)
 	if err := checkListShape(list); err != nil {
 		return err
+	}
+	if _, _, _, err := version.ParseVersion(list.CNIVersion); err != nil {
+		// As the reference: a malformed version has no STATUS.
+		return nil
 	}
 	if err := requireKnownVersion(list.Name, list.CNIVersion); err != nil {
 		return err

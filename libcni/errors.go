@@ -3,6 +3,7 @@ package libcni
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cnirt/cni/internal/errfmt"
 )
@@ -123,9 +124,17 @@ type InvalidRuntimeConfError struct {
 }
 
 // Error returns, when Verb is set, the reference's `plugin type="t" failed
-// (add): reason`; otherwise cnirt's `network "n": invalid <field>: reason`.
-// The verbose form, fmt's %+v, adds the network and field to the former.
+// (add): reason`; for a malformed cniVersion the parse error's text (the
+// reference's for CHECK and DEL); otherwise cnirt's `network "n": invalid
+// <field>: reason`. The verbose form, fmt's %+v, adds the network and
+// field to the first two.
 func (e *InvalidRuntimeConfError) Error() string {
+	var uv *UnsupportedVersionError
+	if e.Verb == "" && errors.As(e.Err, &uv) && uv.Err != nil {
+		// A malformed version: the parse error's text, which is what the
+		// reference's CHECK and DEL return for it.
+		return uv.Err.Error()
+	}
 	if e.Verb == "" {
 		return fmt.Sprintf("network %q: invalid %s: %v", e.Network, e.Field, e.Err)
 	}
@@ -133,11 +142,11 @@ func (e *InvalidRuntimeConfError) Error() string {
 }
 
 // Format implements fmt.Formatter: %+v gives Error() followed by
-// ` (network "n": invalid <field>)` when Verb is set; the other verbs
-// format Error() as for any error.
+// ` (network "n": invalid <field>)` when the text is the reference's; the
+// other verbs format Error() as for any error.
 func (e *InvalidRuntimeConfError) Format(f fmt.State, verb rune) {
-	if errfmt.Verbose(f, verb) && e.Verb != "" {
-		fmt.Fprintf(f, "%s (network %q: invalid %s)", e.Error(), e.Network, e.Field)
+	if text := e.Error(); errfmt.Verbose(f, verb) && !strings.HasPrefix(text, "network ") {
+		fmt.Fprintf(f, "%s (network %q: invalid %s)", text, e.Network, e.Field)
 		return
 	}
 	errfmt.Plain(f, verb, e.Error())

@@ -268,3 +268,33 @@ func TestRefLoadsWhatTheReferenceLoads(t *testing.T) {
 		assert.Equal(t, refRec.take(), cnRec.take())
 	})
 }
+
+// TestRefMalformedVersion: a list whose cniVersion is not a version (set by
+// hand; cniVersion alone is not parsed when loading): CHECK and DEL fail
+// with the reference's text, the parse error, before any plugin runs; STATUS
+// has nothing to do, as in the reference.
+func TestRefMalformedVersion(t *testing.T) {
+	t.Parallel()
+	cn, ref, cnRec, refRec, _ := refErrPair(t)
+	const doc = `{"cniVersion":"one","name":"fid","plugins":[{"type":"noop"}]}`
+	cnList, refList := fidelityLists(t, doc)
+	require.Equal(t, refList.CNIVersion, cnList.CNIVersion)
+	cnRT := &libcni.RuntimeConf{ContainerID: "ctr", NetNS: "/x", IfName: "eth0"}
+	refRT := &refcni.RuntimeConf{ContainerID: "ctr", NetNS: "/x", IfName: "eth0"}
+
+	refErr := ref.CheckNetworkList(t.Context(), refList, refRT)
+	cnErr := cn.CheckNetworkList(t.Context(), cnList, cnRT)
+	require.Error(t, refErr)
+	assert.Equal(t, refErr.Error(), cnErr.Error(), "CHECK")
+	refErr = ref.DelNetworkList(t.Context(), refList, refRT)
+	cnErr = cn.DelNetworkList(t.Context(), cnList, cnRT)
+	require.Error(t, refErr)
+	assert.Equal(t, refErr.Error(), cnErr.Error(), "DEL")
+	var uv *libcni.UnsupportedVersionError
+	assert.ErrorAs(t, cnErr, &uv, "cnirt's typed error stays reachable")
+
+	assert.NoError(t, ref.GetStatusNetworkList(t.Context(), refList))
+	assert.NoError(t, cn.GetStatusNetworkList(t.Context(), cnList))
+	assert.Empty(t, refRec.take())
+	assert.Empty(t, cnRec.take())
+}
