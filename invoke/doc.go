@@ -14,10 +14,11 @@
 //     stderr text kept for error messages is capped at 64 KiB;
 //   - a plugin binary that is still being written ("text file busy") is
 //     started again a few times with a short backoff;
-//   - failures are returned as the reference returns them: the plugin's own
-//     [*types.Error], or an [*ExitError] (exit status, signal, stderr, the
-//     context's error when it was killed) or [*OutputLimitError] whose text
-//     is the reference's; errors.As and errors.Is reach the cause. Naming
+//   - failures are returned as the reference returns them, always a
+//     [*types.Error]: the plugin's own, or one of code 0 with the
+//     reference's text, behind which errors.As and errors.Is reach an
+//     [*ExitError] (exit status, signal, stderr, the context's error when
+//     it was killed), an [*OutputLimitError] or the start error. Naming
 //     the plugin and the operation is the caller's business (libcni does).
 //
 // Plugin names are looked up only in absolute directories, and CNI_ARGS

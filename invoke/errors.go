@@ -2,8 +2,11 @@ package invoke
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/cnirt/cni/internal/errfmt"
 )
 
 // ExitError describes a plugin process that ended unsuccessfully without
@@ -34,28 +37,43 @@ type ExitError struct {
 	Context error
 }
 
-// Error describes the failure with the reference library's texts:
-// "netplugin failed with no error message: <status>", "netplugin failed:
-// "<stderr>": <status>" and "netplugin failed but error parsing its
-// diagnostic message ...".
+// Error returns the reference library's text for the failure, byte for
+// byte: "netplugin failed with no error message: <status>", "netplugin
+// failed: "<stderr>": <status>" or "netplugin failed but error parsing its
+// diagnostic message "<stdout>": <reason>". The verbose form, fmt's %+v,
+// adds the status and stderr to the last, and says when the plugin was
+// killed because the context ended.
 func (e *ExitError) Error() string {
-	var b strings.Builder
 	switch {
 	case len(e.Stdout) > 0:
-		fmt.Fprintf(&b, "netplugin failed but error parsing its diagnostic message %q: %v (%s", e.Stdout, e.ParseErr, e.Status)
+		return fmt.Sprintf("netplugin failed but error parsing its diagnostic message %q: %v", e.Stdout, e.ParseErr)
+	case len(e.Stderr) > 0:
+		return fmt.Sprintf("netplugin failed: %q: %s", e.Stderr, e.Status)
+	default:
+		return fmt.Sprintf("netplugin failed with no error message: %s", e.Status)
+	}
+}
+
+// Format implements fmt.Formatter: %+v gives the verbose form described
+// at Error; the other verbs format Error() as for any error.
+func (e *ExitError) Format(f fmt.State, verb rune) {
+	if !errfmt.Verbose(f, verb) {
+		errfmt.Plain(f, verb, e.Error())
+		return
+	}
+	var b strings.Builder
+	b.WriteString(e.Error())
+	if len(e.Stdout) > 0 {
+		fmt.Fprintf(&b, " (%s", e.Status)
 		if len(e.Stderr) > 0 {
 			fmt.Fprintf(&b, "; stderr: %q", e.Stderr)
 		}
 		b.WriteByte(')')
-	case len(e.Stderr) > 0:
-		fmt.Fprintf(&b, "netplugin failed: %q: %s", e.Stderr, e.Status)
-	default:
-		fmt.Fprintf(&b, "netplugin failed with no error message: %s", e.Status)
 	}
 	if e.Context != nil {
 		fmt.Fprintf(&b, "; plugin killed: %v", e.Context)
 	}
-	return b.String()
+	_, _ = io.WriteString(f, b.String())
 }
 
 // Unwrap returns the underlying operating system error and, when the
@@ -88,6 +106,8 @@ func (e *OutputLimitError) Error() string {
 type NotFoundError struct {
 	// Plugin is the name that was looked for.
 	Plugin string
+	// Paths are the directories FindInPath was given, as given.
+	Paths []string
 	// Searched lists the absolute directories that were searched, in order.
 	Searched []string
 	// Ignored lists the given directories that were skipped because they
@@ -95,14 +115,27 @@ type NotFoundError struct {
 	Ignored []string
 }
 
-// Error names the plugin and every directory searched; it contains the
-// reference library's text `failed to find plugin "x" in path [...]`.
+// Error returns the reference library's text, `failed to find plugin "x"
+// in path [dirs]`, with the directories as given (Searched when Paths is
+// nil). The verbose form, fmt's %+v, adds the relative directories that
+// were not searched.
 func (e *NotFoundError) Error() string {
-	msg := fmt.Sprintf("failed to find plugin %q in path %s", e.Plugin, e.Searched)
-	if len(e.Ignored) > 0 {
-		msg += fmt.Sprintf(" (ignored relative directories %q)", e.Ignored)
+	paths := e.Paths
+	if paths == nil {
+		paths = e.Searched
 	}
-	return msg
+	return fmt.Sprintf("failed to find plugin %q in path %s", e.Plugin, paths)
+}
+
+// Format implements fmt.Formatter: %+v gives Error() followed by the
+// ignored relative directories, if any; the other verbs format Error() as
+// for any error.
+func (e *NotFoundError) Format(f fmt.State, verb rune) {
+	if errfmt.Verbose(f, verb) && len(e.Ignored) > 0 {
+		fmt.Fprintf(f, "%s (ignored relative directories %q)", e.Error(), e.Ignored)
+		return
+	}
+	errfmt.Plain(f, verb, e.Error())
 }
 
 // Unwrap returns fs.ErrNotExist.

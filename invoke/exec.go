@@ -46,11 +46,11 @@ func newDefaultExec() Exec {
 //
 // args is validated first ([ValidateArgs]); nothing runs if it is refused
 // or ctx is already done. Errors are returned as the reference library
-// returns them, unwrapped: the plugin's own [*types.Error] when it printed
-// one, otherwise what the Exec returned (for [RawExec] an [*ExitError],
-// an [*OutputLimitError] or a start failure), an [*ArgsError], or the
-// result decoding error. Callers add the plugin and the command; libcni's
-// PluginError does.
+// returns them, unwrapped: what the Exec returned (for [RawExec] always a
+// [*types.Error]: the plugin's own, or one of code 0 with an [*ExitError],
+// an [*OutputLimitError] or the start failure behind it), an
+// [*ArgsError], or the result decoding error. Callers add the plugin and
+// the command; libcni's PluginError does.
 func ExecPluginWithResult(ctx context.Context, pluginPath string, netconf []byte, args CNIArgs, exec Exec) (types.Result, error) {
 	stdout, err := run(ctx, pluginPath, netconf, args, exec)
 	if err != nil {
@@ -79,7 +79,7 @@ func run(ctx context.Context, pluginPath string, stdin []byte, args CNIArgs, exe
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, notStarted(contextError(ctx))
+		return nil, notStarted(ctx)
 	}
 	var environ []string
 	if args != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	refinvoke "github.com/containernetworking/cni/pkg/invoke"
@@ -210,13 +211,17 @@ func TestExitErrorTextsAndUnwrap(t *testing.T) {
 		{"silent", &ExitError{Status: "exit status 1", Err: osErr}, "netplugin failed with no error message: exit status 1", []error{osErr}},
 		{"stderr", &ExitError{Status: "exit status 2", Stderr: []byte("boom"), Err: osErr}, `netplugin failed: "boom": exit status 2`, []error{osErr}},
 		{"killed by ctx", &ExitError{Status: "signal: killed", Err: osErr, Context: context.DeadlineExceeded},
-			"netplugin failed with no error message: signal: killed; plugin killed: context deadline exceeded", []error{osErr, context.DeadlineExceeded}},
+			"netplugin failed with no error message: signal: killed", []error{osErr, context.DeadlineExceeded}},
 		{"no os error", &ExitError{Status: "signal: killed", Context: context.Canceled},
-			"netplugin failed with no error message: signal: killed; plugin killed: context canceled", []error{context.Canceled}},
+			"netplugin failed with no error message: signal: killed", []error{context.Canceled}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			assert.Equal(t, tc.want, tc.e.Error())
+			assert.Equal(t, tc.want, fmt.Sprint(tc.e))
+			if tc.e.Context != nil {
+				assert.Equal(t, tc.want+"; plugin killed: "+tc.e.Context.Error(), fmt.Sprintf("%+v", tc.e))
+			}
 			assert.Equal(t, tc.is, tc.e.Unwrap())
 			for _, target := range tc.is {
 				assert.ErrorIs(t, tc.e, target)

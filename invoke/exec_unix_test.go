@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -177,10 +178,13 @@ func TestPluginFailures(t *testing.T) {
 				assert.Equal(t, 3, ee.ExitCode)
 				assert.Empty(t, ee.Signal)
 				assert.Equal(t, "boom: cannot open thing", string(ee.Stderr))
-				// The reference v1.3.1 text, whole.
-				assert.Contains(t, err.Error(), `netplugin failed: "boom: cannot open thing": exit status 3`)
-				var te *types.Error
-				assert.False(t, errors.As(err, &te), "no CNI error object was printed")
+				// The reference v1.3.1 text, byte for byte.
+				assert.Equal(t, `netplugin failed: "boom: cannot open thing": exit status 3`, err.Error())
+				// As with the reference, a *types.Error of code 0 carries it.
+				te, ok := err.(*types.Error)
+				require.True(t, ok, "%T", err)
+				assert.Equal(t, uint(0), te.Code)
+				assert.Equal(t, err.Error(), te.Msg)
 			},
 		},
 		{
@@ -201,8 +205,8 @@ func TestPluginFailures(t *testing.T) {
 				require.ErrorAs(t, err, &ee)
 				assert.Equal(t, "not json", string(ee.Stdout))
 				assert.Error(t, ee.ParseErr)
-				assert.Contains(t, err.Error(), `netplugin failed but error parsing its diagnostic message "not json"`)
-				assert.Contains(t, err.Error(), "trace")
+				assert.Equal(t, `netplugin failed but error parsing its diagnostic message "not json": invalid character 'o' in literal null (expecting 'u')`, err.Error())
+				assert.Contains(t, fmt.Sprintf("%+v", ee), `(exit status 2; stderr: "trace")`)
 			},
 		},
 		{
@@ -231,6 +235,8 @@ func TestPluginFailures(t *testing.T) {
 			t.Parallel()
 			err := ExecPluginWithoutResult(context.Background(), plugin, testConf(t, "1.0.0", tc.test), addArgs(), &DefaultExec{RawExec: &RawExec{}})
 			require.Error(t, err)
+			_, ok := err.(*types.Error)
+			assert.True(t, ok, "every failed run is a *types.Error, as with the reference: %T", err)
 			tc.check(t, err)
 		})
 	}
@@ -297,8 +303,9 @@ func TestCancelKillsPluginAndItsChildren(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	var ee *ExitError
 	require.ErrorAs(t, err, &ee)
-	// The reference's text for a killed plugin, then why it was killed.
-	assert.Contains(t, err.Error(), "netplugin failed with no error message: signal: killed; plugin killed: context canceled")
+	// The reference's text for a killed plugin; the verbose form says why.
+	assert.Equal(t, "netplugin failed with no error message: signal: killed", err.Error())
+	assert.Equal(t, "netplugin failed with no error message: signal: killed; plugin killed: context canceled", fmt.Sprintf("%+v", ee))
 	assert.Less(t, returned.Sub(at), time.Second, "the call must return within 1s of the cancellation")
 
 	grandchild := readPID(t, pidFile)

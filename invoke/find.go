@@ -16,9 +16,10 @@ import (
 // [ExecutableFileExtensions] appended. The first regular file that is
 // executable (on Unix: has an execute permission bit) wins.
 //
-// The name must be a plain file name: an empty name, ".", "..", and names
-// containing a path separator (or, on Windows, a volume name) are refused
-// before anything is looked up. Only absolute directories are searched;
+// The name must be a plain file name: an empty name and names containing
+// a path separator (or, on Windows, a volume name) are refused before
+// anything is looked up; "." and ".." name directories, never a plugin,
+// so they are not found, as with the reference library. Only absolute directories are searched;
 // relative ones (including "") are ignored, so that the result never
 // depends on the current directory. When nothing is found the error is a
 // [*NotFoundError] listing every directory searched and every one ignored.
@@ -26,14 +27,14 @@ func FindInPath(plugin string, paths []string) (string, error) {
 	if plugin == "" {
 		return "", errors.New("no plugin name provided")
 	}
-	if plugin == "." || plugin == ".." || strings.ContainsFunc(plugin, isPathSeparator) || filepath.VolumeName(plugin) != "" {
+	if strings.ContainsFunc(plugin, isPathSeparator) || filepath.VolumeName(plugin) != "" {
 		return "", fmt.Errorf("invalid plugin name: %s", plugin)
 	}
 	if len(paths) == 0 {
-		return "", fmt.Errorf("no paths provided to look for plugin %q", plugin)
+		return "", errors.New("no paths provided")
 	}
 	exts := executableFileExtensions()
-	nf := &NotFoundError{Plugin: plugin, Searched: make([]string, 0, len(paths))}
+	nf := &NotFoundError{Plugin: plugin, Paths: paths, Searched: make([]string, 0, len(paths))}
 	for _, dir := range paths {
 		if !filepath.IsAbs(dir) {
 			nf.Ignored = append(nf.Ignored, dir)

@@ -1,6 +1,7 @@
 package invoke
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -49,11 +50,12 @@ func TestFindInPath(t *testing.T) {
 		{name: "later directory", plugin: "beta", paths: []string{empty, dirA, dirB}, want: filepath.Join(dirB, "beta")},
 		{name: "directories are skipped", plugin: "adir", paths: []string{dirA, dirB}, want: filepath.Join(dirB, "adir")},
 		{name: "missing", plugin: "gamma", paths: []string{dirA, dirB}, wantErr: `failed to find plugin "gamma" in path [` + dirA + " " + dirB + "]", searched: []string{dirA, dirB}},
-		{name: "relative directories ignored", plugin: "beta", paths: []string{relB, "", dirA}, wantErr: `failed to find plugin "beta" in path [` + dirA + "]", searched: []string{dirA}, ignored: []string{relB, ""}},
+		{name: "relative directories ignored", plugin: "beta", paths: []string{relB, "", dirA}, wantErr: fmt.Sprintf("failed to find plugin %q in path %s", "beta", []string{relB, "", dirA}), searched: []string{dirA}, ignored: []string{relB, ""}},
 		{name: "empty name", plugin: "", paths: []string{dirA}, wantErr: "no plugin name provided"},
 		{name: "separator", plugin: "a" + string(os.PathSeparator) + "alpha", paths: []string{root}, wantErr: "invalid plugin name: a"},
-		{name: "dot", plugin: ".", paths: []string{dirA}, wantErr: "invalid plugin name: ."},
-		{name: "dot dot", plugin: "..", paths: []string{dirA}, wantErr: "invalid plugin name: .."},
+		// Directories, never plugins: not found, as with the reference.
+		{name: "dot", plugin: ".", paths: []string{dirA}, wantErr: fmt.Sprintf("failed to find plugin %q in path [%s]", ".", dirA), searched: []string{dirA}},
+		{name: "dot dot", plugin: "..", paths: []string{dirA}, wantErr: fmt.Sprintf("failed to find plugin %q in path [%s]", "..", dirA), searched: []string{dirA}},
 		{name: "no paths", plugin: "alpha", paths: nil, wantErr: "no paths provided"},
 	}
 	if runtime.GOOS != "windows" {

@@ -78,12 +78,14 @@ type runEvent struct {
 // A start failing with "text file busy" is retried a few times with a
 // fresh process.
 //
-// As with the reference library, a plugin that printed a CNI error object
-// fails with that *types.Error itself. Otherwise the error is an
-// *ExitError (exit status, signal, stderr; killed because ctx ended), an
-// *OutputLimitError, or, when the plugin could not be started, an error
-// whose text starts with the reference's "netplugin failed with no error
-// message: ". When ctx ended, errors.Is(err, ctx.Err()) reports true.
+// As with the reference library, every failure is a *types.Error: a plugin
+// that printed a CNI error object fails with that error (code, message and
+// details as printed); otherwise the error has code 0 and the reference's
+// message ("netplugin failed with no error message: exit status 1", ...),
+// and errors.As reaches cnirt's typed reason behind it: an *ExitError
+// (exit status, signal, stderr; killed because ctx ended), an
+// *OutputLimitError, or the start error. When ctx ended, errors.Is(err,
+// ctx.Err()) reports true.
 //
 // When ctx carries a valid OpenTelemetry span context, the plugin's
 // environment gets it in W3C trace-context format, as the reference library
@@ -101,7 +103,7 @@ func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData [
 	}
 	command := envValue(environ, "CNI_COMMAND")
 	if err := ctx.Err(); err != nil {
-		return nil, notStarted(contextError(ctx))
+		return nil, notStarted(ctx)
 	}
 	environ = withTraceContext(ctx, environ)
 	limit := cfg.MaxOutputBytes
@@ -119,16 +121,13 @@ func (e *RawExec) ExecPlugin(ctx context.Context, pluginPath string, stdinData [
 			return out, nil
 		}
 		if started || !isTextBusy(err) || attempt > textBusyRetries {
-			if !started {
-				err = fmt.Errorf("netplugin failed with no error message: %w", err)
-			}
-			return nil, err
+			return nil, asCNIError(err)
 		}
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, notStarted(fmt.Errorf("%v; %w", err, contextError(ctx)))
+			return nil, notStarted(ctx)
 		case <-t.C:
 		}
 		backoff *= 2
@@ -198,8 +197,9 @@ func (e *RawExec) runOnce(ctx context.Context, pluginPath, command string, attem
 		err = failureFromOutput(c.ProcessState, waitErr, stdout.buf, stderr.Bytes())
 		if ee, ok := err.(*ExitError); ok {
 			ee.Context = contextError(ctx)
-		} else {
-			err = fmt.Errorf("%w; plugin killed: %w", err, contextError(ctx))
+		} else if perr, ok := err.(*types.Error); ok {
+			// The plugin's own error, with why it was killed behind it.
+			err = types.WrapError(perr.Code, perr.Msg, perr.Details, contextError(ctx))
 		}
 	default:
 		err = failureFromOutput(c.ProcessState, waitErr, stdout.buf, stderr.Bytes())
@@ -270,10 +270,25 @@ func contextError(ctx context.Context) error {
 }
 
 // notStarted is the error of a plugin that was not started because the
-// context ended; its text starts as the reference's does for a plugin that
-// failed without output.
-func notStarted(ctxErr error) error {
-	return fmt.Errorf("netplugin failed with no error message: plugin not started: %w", ctxErr)
+// context ended: the reference's text for it (exec.Cmd's start error is
+// the context's error), with the context's error and cause behind it.
+func notStarted(ctx context.Context) error {
+	return types.WrapError(0, "netplugin failed with no error message: "+ctx.Err().Error(), "", contextError(ctx))
+}
+
+// asCNIError returns err as the reference library returns every failed
+// run: a *types.Error. A plugin's own error object is returned as it is;
+// any other error becomes code 0 with the reference's message, its text,
+// and stays reachable with errors.As and errors.Is. A start failure gets
+// the reference's "netplugin failed with no error message: " in front.
+func asCNIError(err error) error {
+	switch e := err.(type) {
+	case *types.Error:
+		return e
+	case *ExitError, *OutputLimitError:
+		return types.WrapError(0, err.Error(), "", err)
+	}
+	return types.WrapError(0, "netplugin failed with no error message: "+err.Error(), "", err)
 }
 
 // FindInPath looks plugin up in paths; see the package-level [FindInPath].

@@ -12,6 +12,7 @@ import (
 	"github.com/cnirt/cni/libcni/internal/rawjson"
 	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
+	"github.com/cnirt/cni/version"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -124,7 +125,7 @@ func singleChain(net *PluginConfig) *chain {
 	return &chain{name: net.Network.Name, cniVersion: net.Network.CNIVersion, plugins: []*PluginConfig{net}, bytes: net.Bytes, single: true}
 }
 
-func (ch *chain) pluginErr(i int, verb, path string, err error) error {
+func (ch *chain) pluginErr(i int, verb, path string, err error) *PluginError {
 	p := ch.plugins[i]
 	pe := &PluginError{Network: ch.name, Plugin: p.Network.Type, Index: i, Verb: verb, Path: path, Err: err}
 	if !ch.single {
@@ -166,18 +167,43 @@ func (c *CNIConfig) run(ctx context.Context, ch *chain, i int, command, verb str
 			err = invoke.ExecPluginWithoutResult(runCtx, path, stdin, args, exec)
 		}
 	}
-	if err != nil {
-		err = ch.pluginErr(i, verb, path, err)
-		res = nil
+	if err == nil {
+		if obs != nil {
+			obs.done(ctx, c, path, nil)
+		}
+		return res, nil
 	}
+	// The event always gets the failure with its context; the caller gets
+	// what the reference returns: the wrapped error on ADD and DEL of a
+	// list and on GC, the plugin's error itself otherwise.
+	pe := ch.pluginErr(i, verb, path, err)
 	if obs != nil {
-		obs.done(ctx, c, path, err)
+		obs.done(ctx, c, path, pe)
 	}
-	return res, err
+	if ch.wraps(verb) {
+		err = pe
+	}
+	return nil, err
+}
+
+// wraps reports whether the reference library wraps a plugin's error of
+// the given verb in its `plugin ... failed (verb)` text: for ADD and DEL
+// on a list, and for GC. AddNetwork, CheckNetwork, DelNetwork,
+// CheckNetworkList and GetStatusNetworkList return it as it is.
+func (ch *chain) wraps(verb string) bool {
+	switch verb {
+	case verbAdd, verbDel:
+		return !ch.single
+	case verbGC:
+		return true
+	}
+	return false
 }
 
 // add runs ADD on every plugin in order, each getting the previous one's
-// result, caches the last result and returns it in the chain's version.
+// result, caches the last result and returns it as the last plugin gave it
+// (in the plugin's version, which may differ from the chain's), as the
+// reference library does.
 // The attachment lock is held by the caller.
 func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.Result, error) {
 	if c.rejectDuplicateAdd {
@@ -200,7 +226,7 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 		}
 		result = res
 		if encoded, err = json.Marshal(res); err != nil {
-			return nil, ch.pluginErr(i, verbAdd, "", fmt.Errorf("encoding the result: %w", err))
+			return nil, fmt.Errorf("network %q plugins[%d]: encoding the result: %w", ch.name, i, err)
 		}
 	}
 	start := c.stepStart()
@@ -209,15 +235,7 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 	if err != nil {
 		return nil, fmt.Errorf("failed to set network %q cached result: %w", ch.name, err)
 	}
-	if result == nil || ch.cniVersion == "" || result.Version() == ch.cniVersion {
-		return result, nil
-	}
-	converted, err := result.GetAsVersion(ch.cniVersion)
-	if err != nil {
-		return nil, fmt.Errorf("network %q: converting the result (version %q) to the configuration's version %q: %w",
-			ch.name, result.Version(), ch.cniVersion, err)
-	}
-	return converted, nil
+	return result, nil
 }
 
 // check runs CHECK on every plugin in order with the cached result. The
@@ -307,9 +325,11 @@ func (c *CNIConfig) withAttachmentLock(ctx context.Context, command string, ch *
 // AddNetworkList adds the attachment rt to the network: it runs ADD on the
 // network's plugins in order, giving each the previous plugin's result as
 // prevResult, records the configuration and the final result in the cache
-// and returns that result, in the network's version. Identifiers, CNI_ARGS
-// and the version are checked before any plugin runs. A plugin failure is
-// a *PluginError naming the plugin, its position and the operation.
+// and returns that result as the last plugin gave it (its version may
+// differ from the network's; Result.GetAsVersion converts it), as the
+// reference library does. Identifiers, CNI_ARGS and the version are
+// checked before any plugin runs. A plugin failure is a *PluginError
+// naming the plugin, its position and the operation.
 func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) (types.Result, error) {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
@@ -330,7 +350,9 @@ func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList,
 // CheckNetworkList runs CHECK on the network's plugins in order, each
 // getting the cached result of the attachment's ADD as prevResult. It
 // fails with an error wrapping ErrorCheckNotSupp for networks older than
-// 0.4.0 and does nothing when the network sets disableCheck.
+// 0.4.0 and does nothing when the network sets disableCheck. A plugin's
+// failure is returned as the plugin gave it (its *types.Error), as the
+// reference library does; the run's event names the plugin.
 func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
@@ -383,16 +405,36 @@ func asFirstPluginFailure(list *NetworkConfigList, err error) error {
 	return err
 }
 
+// asReferenceRefusal returns, for a name or identifier that the reference
+// library's AddNetwork refuses too, pkg/utils' *types.Error itself, as the
+// reference returns it.
+func asReferenceRefusal(err error) error {
+	var irc *InvalidRuntimeConfError
+	if !errors.As(err, &irc) {
+		return err
+	}
+	if te, ok := irc.Err.(*types.Error); ok {
+		switch irc.Field {
+		case "containerID", "network name", "ifName":
+			return te
+		}
+	}
+	return err
+}
+
 // AddNetwork is AddNetworkList for a single plugin configuration, whose own
 // name and cniVersion are used; the plugin's bytes are what the cache
-// records.
+// records. As with the reference library, the plugin's failure is returned
+// as the plugin gave it (its *types.Error), not wrapped, and so is
+// pkg/utils' *types.Error for an invalid network name, container ID or
+// interface name.
 func (c *CNIConfig) AddNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) (types.Result, error) {
 	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
-		return nil, err
+		return nil, asReferenceRefusal(err)
 	}
 	if err := c.checkRuntime(net.Network.Name, rt); err != nil {
-		return nil, err
+		return nil, asReferenceRefusal(err)
 	}
 	ch := singleChain(net)
 	var result types.Result
@@ -403,7 +445,8 @@ func (c *CNIConfig) AddNetwork(ctx context.Context, net *PluginConfig, rt *Runti
 	return result, err
 }
 
-// CheckNetwork is CheckNetworkList for a single plugin configuration.
+// CheckNetwork is CheckNetworkList for a single plugin configuration; the
+// plugin's failure is returned as the plugin gave it.
 func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
@@ -419,7 +462,9 @@ func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *Run
 	return c.withAttachmentLock(ctx, "CHECK", ch, rt, false, func() error { return c.check(ctx, ch, rt) })
 }
 
-// DelNetwork is DelNetworkList for a single plugin configuration.
+// DelNetwork is DelNetworkList for a single plugin configuration; the
+// plugin's failure is returned as the plugin gave it, not wrapped, as with
+// the reference library.
 func (c *CNIConfig) DelNetwork(ctx context.Context, net *PluginConfig, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkSingle(net); err != nil {
@@ -527,12 +572,22 @@ func (c *CNIConfig) GetCachedAttachments(containerID string) ([]*NetworkAttachme
 }
 
 // GetStatusNetworkList asks every plugin of the network whether it is
-// ready (STATUS) and returns the first failure, a *PluginError wrapping the
-// plugin's error. Networks older than 1.1.0 have no STATUS; for them it
-// returns nil, as the reference library does.
+// ready (STATUS) and returns the first failure: the plugin's error itself
+// (its *types.Error when it printed one), as the reference library does;
+// the *PluginError naming the plugin and its position is in the run's
+// event (WithEventHook). Networks older than 1.1.0, or whose version is
+// malformed, have no STATUS; for them it returns nil, as the reference
+// library does.
 func (c *CNIConfig) GetStatusNetworkList(ctx context.Context, list *NetworkConfigList) error {
 	ctx = orBackground(ctx)
-	if err := checkList(list); err != nil {
+	if err := checkListShape(list); err != nil {
+		return err
+	}
+	if _, _, _, err := version.ParseVersion(list.CNIVersion); err != nil {
+		// As the reference: a malformed version has no STATUS.
+		return nil
+	}
+	if err := requireKnownVersion(list.Name, list.CNIVersion); err != nil {
 		return err
 	}
 	if !atLeast(list.CNIVersion, "1.1.0") {

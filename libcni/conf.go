@@ -8,13 +8,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cnirt/cni/pkg/jsonx"
-	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/version"
 )
@@ -137,24 +137,14 @@ func canonicalJSON(raw []byte) ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// checkPluginConf applies the load-time rules to a decoded plugin object.
+// checkPluginConf applies the load-time rules to a decoded plugin object:
+// as in the reference library, only a missing "type" is refused. A type
+// that names no plugin (a path, "bridge@123") loads and fails when it is
+// looked up, before any plugin runs; a malformed cniVersion or an invalid
+// name loads and is refused before the operations that need them.
 func checkPluginConf(n *types.PluginConf) *ConfigError {
-	switch {
-	case n.Type == "":
+	if n.Type == "" {
 		return &ConfigError{Field: "type", Err: errors.New(pluginErrPrefix + "missing 'type'")}
-	case n.Type == "." || n.Type == ".." || strings.ContainsAny(n.Type, `/\`+"\x00"):
-		return &ConfigError{Field: "type", Err: fmt.Errorf(pluginErrPrefix+
-			"invalid 'type' %q: must be the file name of a plugin, not a path", n.Type)}
-	}
-	if n.CNIVersion != "" {
-		if err := checkVersion(n.CNIVersion); err != nil {
-			return &ConfigError{Field: "cniVersion", Err: fmt.Errorf(pluginErrPrefix+"invalid cniVersion %s: %w", n.CNIVersion, err)}
-		}
-	}
-	if n.Name != "" {
-		if err := checkNetworkName(n.Name); err != nil {
-			return &ConfigError{Field: "name", Err: fmt.Errorf(pluginErrPrefix+"%w", err)}
-		}
 	}
 	return nil
 }
@@ -162,10 +152,12 @@ func checkPluginConf(n *types.PluginConf) *ConfigError {
 // NetworkPluginConfsFromFiles loads the plugin configurations kept beside a
 // network configuration: every ".conf" file in the directory named after the
 // network inside networkConfPath, in lexical order. A missing directory
-// yields no plugins and no error. The network name must be valid, so the
-// directory cannot escape networkConfPath.
+// yields no plugins and no error. The network name must be one path
+// element (not empty, ".", ".." or holding a separator or NUL), so the
+// directory cannot escape networkConfPath; the reference library joins
+// any name to the path.
 func NetworkPluginConfsFromFiles(networkConfPath, networkName string) ([]*PluginConfig, error) {
-	if err := checkNetworkName(networkName); err != nil {
+	if err := checkPathElement(networkName); err != nil {
 		return nil, &ConfigError{File: networkConfPath, Field: "name", Err: err}
 	}
 	pluginDir := filepath.Join(networkConfPath, networkName)
@@ -218,6 +210,12 @@ func NetworkConfFromBytes(confBytes []byte) (*NetworkConfigList, error) {
 func decodeList(data []byte) (map[string]json.RawMessage, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			// The reference decodes into map[string]interface{}; name
+			// that type, so the text is its text.
+			err = &json.UnmarshalTypeError{Value: te.Value, Type: reflect.TypeFor[map[string]interface{}](), Offset: te.Offset}
+		}
 		return nil, syntaxError(data, listErrPrefix, err)
 	}
 	return top, nil
@@ -238,9 +236,6 @@ func listName(top map[string]json.RawMessage) (string, error) {
 
 // buildList turns a decoded top level into a NetworkConfigList.
 func buildList(top map[string]json.RawMessage, name string, data []byte) (*NetworkConfigList, error) {
-	if err := checkNetworkName(name); err != nil {
-		return nil, &ConfigError{Field: "name", Err: fmt.Errorf(listErrPrefix+"%w", err)}
-	}
 	cniVersion, err := listVersion(top)
 	if err != nil {
 		return nil, err
@@ -296,9 +291,6 @@ func pluginError(i int, raw json.RawMessage, err error) error {
 		}
 		inner = ce.Err
 	}
-	if jsonKind(raw) != '{' {
-		inner = fmt.Errorf("%w (the plugin is %s, not a JSON object)", inner, jsonKindName(raw))
-	}
 	return &ConfigError{Field: field, Err: fmt.Errorf("failed to parse plugin config %d: %w", i, inner)}
 }
 
@@ -316,17 +308,14 @@ func listVersion(top map[string]json.RawMessage) (string, error) {
 
 	rawVersions, ok := top["cniVersions"]
 	if !ok {
-		if cniVersion == "" {
-			return "", nil
-		}
-		if err := checkVersion(cniVersion); err != nil {
-			return "", &ConfigError{Field: "cniVersion", Err: fmt.Errorf(listErrPrefix+"invalid cniVersion %s: %w", cniVersion, err)}
-		}
+		// As in the reference, cniVersion alone is not parsed: a malformed
+		// one loads, and operations on it are refused before any plugin
+		// runs.
 		return cniVersion, nil
 	}
 
 	if jsonKind(rawVersions) != '[' {
-		return "", &ConfigError{Field: "cniVersions", Err: fmt.Errorf(listErrPrefix+"invalid type for cniVersions: %s", goTypeName(rawVersions))}
+		return "", &ConfigError{Field: "cniVersions", Err: errors.New(listErrPrefix + "invalid type for cniVersions: []interface {}")}
 	}
 	var entries []json.RawMessage
 	if err := json.Unmarshal(rawVersions, &entries); err != nil {
@@ -375,16 +364,6 @@ func listVersion(top map[string]json.RawMessage) (string, error) {
 	return cniVersion, nil
 }
 
-// checkVersion refuses a malformed CNI version with an
-// *UnsupportedVersionError. A well-formed version this library does not
-// know is accepted, as the reference does; operations on it are refused.
-func checkVersion(v string) error {
-	if _, _, _, err := version.ParseVersion(v); err != nil {
-		return &UnsupportedVersionError{Versions: []string{v}, Supported: version.All.SupportedVersions(), Err: err}
-	}
-	return nil
-}
-
 // listBool reads an optional boolean; like the reference library it also
 // accepts the strings "true" and "false" in any case.
 func listBool(top map[string]json.RawMessage, key string) (bool, error) {
@@ -412,13 +391,12 @@ func listBool(top map[string]json.RawMessage, key string) (bool, error) {
 	return false, &ConfigError{Field: key, Err: fmt.Errorf(listErrPrefix+"invalid value %q for %s", s, key)}
 }
 
-// checkNetworkName enforces the spec's name syntax,
-// [a-zA-Z0-9][a-zA-Z0-9_.-]*, which also keeps the name usable as a file
-// name. The *types.Error of utils.ValidateNetworkName (code
-// ErrInvalidNetworkConfig) is reachable with errors.As.
-func checkNetworkName(name string) error {
-	if terr := utils.ValidateNetworkName(name); terr != nil {
-		return fmt.Errorf("%w (network name %q must match [a-zA-Z0-9][a-zA-Z0-9_.-]*)", terr, name)
+// checkPathElement refuses a network name that cannot be used as the name
+// of the network's plugin directory: empty, "." or "..", or holding a path
+// separator or NUL.
+func checkPathElement(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\\\x00") {
+		return fmt.Errorf("network name %q cannot name the network's plugin directory", name)
 	}
 	return nil
 }
@@ -829,11 +807,14 @@ func ConfListFromConf(original *PluginConfig) (*NetworkConfigList, error) {
 		return nil, errors.New("ConfListFromConf: the plugin config is nil")
 	}
 	plugin := bytes.TrimSpace(original.Bytes)
-	if !json.Valid(plugin) {
-		return nil, &ConfigError{Err: errors.New(pluginErrPrefix + "the plugin config is not valid JSON, not a JSON object")}
-	}
-	if jsonKind(plugin) != '{' {
-		return nil, &ConfigError{Err: fmt.Errorf(pluginErrPrefix+"the plugin config is %s, not a JSON object", jsonKindName(plugin))}
+	if !json.Valid(plugin) || jsonKind(plugin) != '{' {
+		// The reference's error: encoding/json's, decoding the bytes into
+		// a map[string]interface{} (null decodes to an empty map).
+		var m map[string]interface{}
+		if err := json.Unmarshal(plugin, &m); err != nil {
+			return nil, err
+		}
+		plugin = []byte("{}")
 	}
 	name, err := json.Marshal(original.Network.Name)
 	if err != nil {

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+
+	"github.com/cnirt/cni/internal/errfmt"
 )
 
 // NotFoundError reports that no configuration in Dir declares the network
@@ -38,7 +41,7 @@ func (e NoConfigsFoundError) Error() string {
 // ConfigError is returned (as *ConfigError) when a network or plugin
 // configuration is refused. It says which file (when the configuration came
 // from a file) and which field is at fault; Err holds the reason, whose text
-// contains the reference library's message for the same condition.
+// is the reference library's message for the same condition.
 type ConfigError struct {
 	// File is the configuration file, or "" when the configuration was
 	// given as bytes.
@@ -54,9 +57,25 @@ type ConfigError struct {
 	Line, Column int
 }
 
-// Error formats the error as "file: field: reason (line L, column C)",
-// leaving out the parts that are empty.
+// Error returns the reason's text, which is the reference library's text
+// for the condition byte for byte (for example `error parsing
+// configuration list: no name`). The file, field and position are in the
+// fields and in the verbose form, fmt's %+v.
 func (e *ConfigError) Error() string {
+	if e.Err == nil {
+		return "invalid configuration"
+	}
+	return e.Err.Error()
+}
+
+// Format implements fmt.Formatter: %+v gives "file: field: reason (line L,
+// column C)", leaving out the parts that are empty; the other verbs format
+// Error() as for any error.
+func (e *ConfigError) Format(f fmt.State, verb rune) {
+	if !errfmt.Verbose(f, verb) {
+		errfmt.Plain(f, verb, e.Error())
+		return
+	}
 	var b strings.Builder
 	if e.File != "" {
 		b.WriteString(e.File)
@@ -66,15 +85,11 @@ func (e *ConfigError) Error() string {
 		b.WriteString(e.Field)
 		b.WriteString(": ")
 	}
-	if e.Err != nil {
-		b.WriteString(e.Err.Error())
-	} else {
-		b.WriteString("invalid configuration")
-	}
+	b.WriteString(e.Error())
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " (line %d, column %d)", e.Line, e.Column)
 	}
-	return b.String()
+	_, _ = io.WriteString(f, b.String())
 }
 
 // Unwrap returns the reason, so that errors.Is and errors.As see through a
@@ -98,8 +113,28 @@ type UnsupportedVersionError struct {
 	Err error
 }
 
-// Error names the offending version(s) and lists the supported ones.
+// Error returns, for a malformed version, the parse error's text (what
+// the reference library reports); otherwise it names the offending
+// version(s) and lists the supported ones. The verbose form, fmt's %+v,
+// lists the supported versions in both cases.
 func (e *UnsupportedVersionError) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return e.verbose()
+}
+
+// Format implements fmt.Formatter: %+v gives the text with the supported
+// versions; the other verbs format Error() as for any error.
+func (e *UnsupportedVersionError) Format(f fmt.State, verb rune) {
+	if errfmt.Verbose(f, verb) {
+		_, _ = io.WriteString(f, e.verbose())
+		return
+	}
+	errfmt.Plain(f, verb, e.Error())
+}
+
+func (e *UnsupportedVersionError) verbose() string {
 	var b strings.Builder
 	switch {
 	case e.Err != nil:

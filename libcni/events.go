@@ -103,8 +103,11 @@ type Event struct {
 	// Start is when the step began and Duration how long it took.
 	Start    time.Time
 	Duration time.Duration
-	// Err is the step's error, or nil. For a plugin run it is the error the
-	// operation returns for it (a *PluginError).
+	// Err is the step's error, or nil. For a plugin run it is a
+	// *PluginError naming the network, the plugin, its position, the verb
+	// and the path, also where the operation returns the plugin's error
+	// itself (AddNetwork, CheckNetwork, DelNetwork, CheckNetworkList,
+	// GetStatusNetworkList), as the reference library does.
 	Err error
 
 	// PluginType is the plugin's type (EventPluginRun).

@@ -85,8 +85,8 @@ func TestRealPluginsLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.AddNetworkList(ctx, failing, rt)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `plugin type="noop" failed (add): `)
-	assert.Contains(t, err.Error(), `(network "failnet" plugins[1], `)
+	assert.Equal(t, `plugin type="noop" failed (add): come back later`, err.Error())
+	assert.Contains(t, fmt.Sprintf("%+v", err), `(network "failnet" plugins[1], `)
 	var te *types.Error
 	require.ErrorAs(t, err, &te)
 	assert.Equal(t, uint(11), te.Code)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cnirt/cni/internal/errfmt"
 	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/version"
@@ -47,21 +48,24 @@ func requireKnownVersion(network, v string) error {
 }
 
 // checkList refuses a network list that cannot be run: nil, unnamed or
-// badly named, an unsupported version, or a plugin without configuration.
+// badly named (the name is part of cache file paths), an unsupported
+// version, or a plugin without configuration.
 func checkList(list *NetworkConfigList) error {
 	if err := checkListShape(list); err != nil {
 		return err
 	}
+	if err := utils.ValidateNetworkName(list.Name); err != nil {
+		return &InvalidRuntimeConfError{Network: list.Name, Field: "network name", Err: err}
+	}
 	return requireKnownVersion(list.Name, list.CNIVersion)
 }
 
-// checkListShape is checkList without the version check.
+// checkListShape refuses a list that is nil or has a plugin without its
+// decoded configuration; it does not look at the name or the version
+// (STATUS and validation, which build no cache path, take any name).
 func checkListShape(list *NetworkConfigList) error {
 	if list == nil {
 		return errors.New("no network configuration list given (nil)")
-	}
-	if err := utils.ValidateNetworkName(list.Name); err != nil {
-		return &InvalidRuntimeConfError{Network: list.Name, Field: "network name", Err: err}
 	}
 	for i, p := range list.Plugins {
 		if err := checkPlugin(p); err != nil {
@@ -273,10 +277,21 @@ type ValidationError struct {
 	Plugins []string
 }
 
-// Error returns the reference library's text, the errors in brackets
-// separated by spaces, followed by the network and the failing plugins.
+// Error returns the reference library's text: the errors in brackets,
+// separated by spaces.
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("%v (network %q: %s)", e.Errs, e.Network, strings.Join(e.Plugins, ", "))
+	return fmt.Sprintf("%v", e.Errs)
+}
+
+// Format implements fmt.Formatter: %+v gives Error() followed by the
+// network and the failing plugins, ` (network "n": plugins[i] type="t"
+// ...)`; the other verbs format Error() as for any error.
+func (e *ValidationError) Format(f fmt.State, verb rune) {
+	if errfmt.Verbose(f, verb) {
+		fmt.Fprintf(f, "%s (network %q: %s)", e.Error(), e.Network, strings.Join(e.Plugins, ", "))
+		return
+	}
+	errfmt.Plain(f, verb, e.Error())
 }
 
 // Unwrap returns the errors, for errors.Is and errors.As.

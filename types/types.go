@@ -331,12 +331,27 @@ type Error struct {
 	Msg string `json:"msg"`
 	// Details gives more context, when known.
 	Details string `json:"details,omitempty"`
+
+	// cause is what Unwrap returns; not part of the JSON form.
+	cause error
 }
 
 // NewError returns an Error with the given code, message and details.
 func NewError(code uint, msg, details string) *Error {
 	return &Error{Code: code, Msg: msg, Details: details}
 }
+
+// WrapError returns an Error with the given code, message and details
+// whose Unwrap gives cause, so errors.Is and errors.As reach it. The cause
+// is not part of the error's text or JSON form. invoke uses it to return a
+// failed plugin run as a *types.Error, as the reference library does,
+// while keeping its own typed reason (an *invoke.ExitError) reachable.
+func WrapError(code uint, msg, details string, cause error) *Error {
+	return &Error{Code: code, Msg: msg, Details: details, cause: cause}
+}
+
+// Unwrap returns the cause given to WrapError, or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Error returns the message, followed by "; details" when there are
 // details.

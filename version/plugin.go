@@ -2,9 +2,9 @@ package version
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
-	"strconv"
 )
 
 // PluginInfo describes the CNI specification versions a plugin speaks, as
@@ -61,12 +61,28 @@ type DecodeError struct {
 // maxQuoted bounds how much of a bad answer an error message repeats.
 const maxQuoted = 64
 
-// Error returns "decoding version info: " followed by the reason.
+// Error returns the reference library's text: "decoding version info: "
+// followed by the reason. The verbose form, fmt's %+v, adds the start of
+// the plugin's answer when the JSON itself is bad.
 func (e *DecodeError) Error() string {
 	if e.Err != nil {
-		return "decoding version info: " + e.Err.Error() + " (plugin answered " + strconv.Quote(e.Input) + ")"
+		return "decoding version info: " + e.Err.Error()
 	}
 	return "decoding version info: missing field " + e.Missing
+}
+
+// Format implements fmt.Formatter: %+v gives Error() followed by
+// ` (plugin answered "...")` when the JSON is bad; %v and %s give
+// Error(), %q quotes it.
+func (e *DecodeError) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('+') && e.Err != nil:
+		fmt.Fprintf(f, "%s (plugin answered %q)", e.Error(), e.Input)
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.Error())
+	default:
+		fmt.Fprint(f, e.Error())
+	}
 }
 
 // Unwrap returns the JSON decoding error, if any.

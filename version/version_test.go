@@ -187,7 +187,7 @@ func TestPluginDecoderErrors(t *testing.T) {
 	}{
 		{`{"supportedVersions":["1.0.0"]}`, "cniVersion", "missing field cniVersion"},
 		{`{"cniVersion":"1.0.0"}`, "supportedVersions", "missing field supportedVersions"},
-		{`garbage`, "", `plugin answered "garbage"`},
+		{`garbage`, "", `decoding version info: invalid character 'g' looking for beginning of value`},
 		{`{"cniVersion":1}`, "", "cannot unmarshal number"},
 	} {
 		_, err := dec.Decode([]byte(tc.in))
@@ -196,6 +196,10 @@ func TestPluginDecoderErrors(t *testing.T) {
 		assert.Equal(t, tc.missing, de.Missing, tc.in)
 		assert.Contains(t, err.Error(), "decoding version info: ", tc.in)
 		assert.Contains(t, err.Error(), tc.contains, tc.in)
+		if de.Err != nil {
+			assert.Equal(t, "decoding version info: "+de.Err.Error(), err.Error(), "the reference's text")
+			assert.Contains(t, fmt.Sprintf("%+v", err), fmt.Sprintf("(plugin answered %q)", tc.in))
+		}
 	}
 	_, err := dec.Decode([]byte(`{"cniVersion":1}`))
 	var te *json.UnmarshalTypeError

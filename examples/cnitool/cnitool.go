@@ -223,7 +223,7 @@ func (t *tool) fail(cmd string, out map[string]any, err error) int {
 	if code == exitInterrupted && !errors.Is(err, context.Canceled) {
 		code = exitFailed
 	}
-	msg := err.Error()
+	msg := verbose(err)
 	if hint := hintFor(code); hint != "" {
 		msg += "\n  hint: " + hint
 	}
@@ -252,6 +252,26 @@ func (t *tool) fail(cmd string, out map[string]any, err error) int {
 		fmt.Fprint(t.stderr, "\n"+usageText)
 	}
 	return code
+}
+
+// verbose returns err's text with the context cnirt's typed errors keep
+// out of their Error() (which is the reference library's text): the first
+// error in the chain that formats itself with %+v (file, field and line of
+// a configuration error; network, position and path of a plugin failure)
+// is printed in that form, after the text its wrappers put before it.
+func verbose(err error) string {
+	text := err.Error()
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if _, ok := e.(fmt.Formatter); !ok {
+			continue
+		}
+		inner := e.Error()
+		if prefix, ok := strings.CutSuffix(text, inner); ok {
+			return prefix + fmt.Sprintf("%+v", e)
+		}
+		return text
+	}
+	return text
 }
 
 func hintFor(code int) string {

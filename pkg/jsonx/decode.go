@@ -121,7 +121,7 @@ func (d *Decoder) End() error {
 // TypeError. For a number it consumes and validates it to quote it.
 func (d *Decoder) typeErr(goType string) error {
 	off := int64(d.pos)
-	var v string
+	var v, lit string
 	consumed := false
 	switch c := d.data[d.pos]; c {
 	case '"':
@@ -140,7 +140,10 @@ func (d *Decoder) typeErr(goType string) error {
 			if err != nil {
 				return err
 			}
-			v = "number " + string(num)
+			// encoding/json names only the kind of a value of the
+			// wrong kind; the literal is for the verbose form.
+			v = "number"
+			lit = string(num)
 			consumed = true
 		} else {
 			return d.unexpected("looking for beginning of value")
@@ -153,7 +156,7 @@ func (d *Decoder) typeErr(goType string) error {
 			return err
 		}
 	}
-	return &TypeError{Offset: off, Value: v, Type: goType}
+	return &TypeError{Offset: off, Value: v, Type: goType, Literal: lit}
 }
 
 // ReadNull consumes a null literal if one comes next and reports whether

@@ -27,11 +27,24 @@ type SyntaxError struct {
 	Msg string
 }
 
-// Error returns Msg, encoding/json's text for the same problem, followed
-// by the offset: "invalid character 'a' looking for beginning of value
-// (offset 0)".
+// Error returns Msg, encoding/json's text for the same problem, such as
+// "invalid character 'a' looking for beginning of value". The verbose
+// form, fmt's %+v, adds the offset: "... (offset 0)".
 func (e *SyntaxError) Error() string {
-	return e.Msg + " (offset " + strconv.FormatInt(e.Offset, 10) + ")"
+	return e.Msg
+}
+
+// Format implements fmt.Formatter: %+v gives Error() followed by
+// " (offset N)"; %v and %s give Error(), %q quotes it.
+func (e *SyntaxError) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('+'):
+		fmt.Fprintf(f, "%s (offset %d)", e.Msg, e.Offset)
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.Msg)
+	default:
+		fmt.Fprint(f, e.Msg)
+	}
 }
 
 // TypeError reports a well-formed JSON value whose kind does not fit the
@@ -40,16 +53,41 @@ func (e *SyntaxError) Error() string {
 type TypeError struct {
 	// Offset is the byte offset of the value in the input.
 	Offset int64
-	// Value describes the JSON value: "string", "number 1.5", "object", ...
+	// Value describes the JSON value as encoding/json does: "string",
+	// "number", "object", ..., or "number 1.5" for a number that does not
+	// fit an integer.
 	Value string
 	// Type is the Go type the value was decoded into.
 	Type string
+	// Literal is the number's text when Value is "number", else "".
+	Literal string
 }
 
-// Error starts like encoding/json's text for the same problem ("json:
-// cannot unmarshal ...") and ends with the offset.
+// Error returns encoding/json's text for the same problem: "json: cannot
+// unmarshal number into Go value of type string". The verbose form, fmt's
+// %+v, adds the number's literal and the offset.
 func (e *TypeError) Error() string {
-	return fmt.Sprintf("json: cannot unmarshal %s into Go value of type %s (offset %d)", e.Value, e.Type, e.Offset)
+	return fmt.Sprintf("json: cannot unmarshal %s into Go value of type %s", e.Value, e.Type)
+}
+
+// Format implements fmt.Formatter: %+v gives the verbose form described
+// at Error; %v and %s give Error(), %q quotes it.
+func (e *TypeError) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('+'):
+		fmt.Fprintf(f, "json: cannot unmarshal %s into Go value of type %s (offset %d)", e.describe(), e.Type, e.Offset)
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.Error())
+	default:
+		fmt.Fprint(f, e.Error())
+	}
+}
+
+func (e *TypeError) describe() string {
+	if e.Literal != "" {
+		return e.Value + " " + e.Literal
+	}
+	return e.Value
 }
 
 // FieldError places an error raised while decoding a value at the path of
@@ -57,19 +95,75 @@ func (e *TypeError) Error() string {
 type FieldError struct {
 	// Path is the dotted path of the value, with [n] for array elements.
 	Path string
+	// Struct names the Go struct whose field encoding/json would report
+	// for a TypeError at Path ("Result", "Interface", "DNS"; "" for an
+	// anonymous struct); see InStruct.
+	Struct string
 	// Err is the underlying error.
 	Err error
+
+	named bool // InStruct was applied
 }
 
-// Error returns the underlying error's text followed by the path, so the
-// text starts as encoding/json's does: `json: cannot unmarshal ... (offset
-// 12) in field "address"`.
+// Error returns what encoding/json reports for the same problem: for a
+// TypeError, "json: cannot unmarshal number into Go struct field
+// Result.ips.address of type string" (the path without array indices,
+// under Struct); for any other error its own text. The verbose form,
+// fmt's %+v, gives the underlying error's verbose form followed by ` in
+// field "ips[0].address"`.
 func (e *FieldError) Error() string {
-	return e.Err.Error() + " in field " + strconv.Quote(e.Path)
+	te, ok := e.Err.(*TypeError)
+	if !ok || (!e.named && e.Struct == "") {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("json: cannot unmarshal %s into Go struct field %s.%s of type %s", te.Value, e.Struct, fieldPath(e.Path), te.Type)
+}
+
+// Format implements fmt.Formatter: %+v gives the verbose form described
+// at Error; %v and %s give Error(), %q quotes it.
+func (e *FieldError) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('+'):
+		fmt.Fprintf(f, "%+v in field %q", e.Err, e.Path)
+	case verb == 'q':
+		fmt.Fprintf(f, "%q", e.Error())
+	default:
+		fmt.Fprint(f, e.Error())
+	}
+}
+
+// fieldPath drops the array indices of a path, as encoding/json's field
+// names do: "ips[0].address" becomes "ips.address".
+func fieldPath(p string) string {
+	var b strings.Builder
+	skip := false
+	for _, r := range p {
+		switch {
+		case r == '[':
+			skip = true
+		case r == ']':
+			skip = false
+		case !skip:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Unwrap returns the underlying error.
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// InStruct records, on a FieldError that has none yet, the Go struct
+// encoding/json would name for it ("" for an anonymous struct); any other
+// error is returned as it is. Decoders call it where the reference's types
+// decode a plain struct (fields of a struct with its own UnmarshalJSON are
+// named after the struct holding it).
+func InStruct(err error, name string) error {
+	if fe, ok := err.(*FieldError); ok && !fe.named && fe.Struct == "" {
+		fe.Struct, fe.named = name, true
+	}
+	return err
+}
 
 // InField returns err placed under the object member name: a FieldError
 // gets name prepended to its path, any other error is wrapped in a new

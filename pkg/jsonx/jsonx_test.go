@@ -3,6 +3,7 @@ package jsonx_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -244,7 +245,8 @@ func TestErrorPaths(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "ips[1].address", fe.Path)
 	assert.ErrorIs(t, err, base)
-	assert.Equal(t, `boom in field "ips[1].address"`, err.Error(), "the underlying text first, the path after")
+	assert.Equal(t, "boom", err.Error(), "the underlying text, as encoding/json's")
+	assert.Equal(t, `boom in field "ips[1].address"`, fmt.Sprintf("%+v", err), "the path in the verbose form")
 	assert.NoError(t, jsonx.InField(nil, "x"))
 	assert.NoError(t, jsonx.InIndex(nil, 0))
 }

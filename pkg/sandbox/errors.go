@@ -20,8 +20,9 @@ const (
 )
 
 // NetworkError reports the failure of one network of a sandbox operation.
-// Err is the reason, typically a *libcni.PluginError; errors.As reaches it
-// and the plugin's *types.Error.
+// Err is the reason: a *libcni.PluginError for ADD and DEL (errors.As
+// reaches it and the plugin's *types.Error), the plugin's own error for
+// CHECK and STATUS, which libcni returns unwrapped as the reference does.
 type NetworkError struct {
 	// Network is the network's name.
 	Network string
@@ -49,7 +50,14 @@ func newNetworkError(n, ifName, op string, err error) *NetworkError {
 		ne.Plugin = pe.Plugin
 	}
 	var nf *invoke.NotFoundError
-	ne.PluginMissing = errors.As(err, &nf)
+	if errors.As(err, &nf) {
+		// CHECK and STATUS return the lookup's error itself, as the
+		// reference library does; it names the plugin.
+		ne.PluginMissing = true
+		if ne.Plugin == "" {
+			ne.Plugin = nf.Plugin
+		}
+	}
 	return ne
 }
 

@@ -142,7 +142,8 @@ func (r *Result) decode(data []byte) error {
 		return d.Skip()
 	})
 	if err != nil {
-		return err
+		// Named as encoding/json names a field of the reference's Result.
+		return jsonx.InStruct(err, "Result")
 	}
 	return d.End()
 }
@@ -229,7 +230,7 @@ func (c *IPConfig) UnmarshalJSON(data []byte) error {
 
 func (c *IPConfig) decode(d *jsonx.Decoder) error {
 	*c = IPConfig{}
-	return codec.DecodeObject(d, "types020.IPConfig", func(key []byte) error {
+	return codec.DecodeObject(d, "types020.ipConfig", func(key []byte) error {
 		switch {
 		case jsonx.FoldKey(key, "ip"):
 			var err error

@@ -247,7 +247,8 @@ func (r *Result) decode(data []byte) error {
 				func(v *IPConfig, spare *int) error { return v.decode(&d, spare) })
 		})
 	if err != nil {
-		return err
+		// Named as encoding/json names a field of the reference's Result.
+		return jsonx.InStruct(err, "Result")
 	}
 	return d.End()
 }
@@ -309,9 +310,9 @@ func (i *Interface) Copy() *Interface {
 }
 
 func (i *Interface) decode(d *jsonx.Decoder) error {
-	return codec.DecodeObject(d, "types040.Interface", func(key []byte) error {
+	return jsonx.InStruct(codec.DecodeObject(d, "types040.Interface", func(key []byte) error {
 		return codec.DecodeInterfaceMember(d, key, &i.Name, &i.Mac, &i.Sandbox)
-	})
+	}), "Interface")
 }
 
 func (i *Interface) encode(e *jsonx.Encoder) {
@@ -390,7 +391,7 @@ func (c *IPConfig) UnmarshalJSON(data []byte) error {
 // not nil, is used as the storage of the interface index.
 func (c *IPConfig) decode(d *jsonx.Decoder, spare *int) error {
 	*c = IPConfig{}
-	return codec.DecodeObject(d, "types040.IPConfig", func(key []byte) error {
+	return codec.DecodeObject(d, "types040.ipConfig", func(key []byte) error {
 		if jsonx.FoldKey(key, "version") {
 			return jsonx.InField(codec.DecodeInterned(d, &c.Version), "version")
 		}

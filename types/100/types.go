@@ -294,7 +294,8 @@ func (r *Result) decode(data []byte) error {
 				func(v *IPConfig, spare *int) error { return v.decode(&d, spare) })
 		})
 	if err != nil {
-		return err
+		// Named as encoding/json names a field of the reference's Result.
+		return jsonx.InStruct(err, "Result")
 	}
 	return d.End()
 }
@@ -367,7 +368,7 @@ func (i *Interface) Copy() *Interface {
 }
 
 func (i *Interface) decode(d *jsonx.Decoder) error {
-	return codec.DecodeObject(d, "types100.Interface", func(key []byte) error {
+	return jsonx.InStruct(codec.DecodeObject(d, "types100.Interface", func(key []byte) error {
 		switch {
 		case jsonx.FoldKey(key, "mtu"):
 			return jsonx.InField(codec.DecodeInt(d, &i.Mtu), "mtu")
@@ -377,7 +378,7 @@ func (i *Interface) decode(d *jsonx.Decoder) error {
 			return jsonx.InField(codec.DecodeString(d, &i.PciID), "pciID")
 		}
 		return codec.DecodeInterfaceMember(d, key, &i.Name, &i.Mac, &i.Sandbox)
-	})
+	}), "Interface")
 }
 
 // encode writes the interface with members in alphabetical order.
@@ -467,7 +468,7 @@ func (c *IPConfig) UnmarshalJSON(data []byte) error {
 // not nil, is used as the storage of the interface index.
 func (c *IPConfig) decode(d *jsonx.Decoder, spare *int) error {
 	*c = IPConfig{}
-	return codec.DecodeObject(d, "types100.IPConfig", func(key []byte) error {
+	return codec.DecodeObject(d, "types100.ipConfig", func(key []byte) error {
 		return codec.DecodeAddressMember(d, key, &c.Interface, spare, &c.Address, &c.Gateway)
 	})
 }

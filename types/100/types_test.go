@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -84,7 +85,9 @@ func TestNewResultBadInput(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, r)
 			for _, c := range tc.contains {
-				assert.Contains(t, err.Error(), c)
+				// The text is encoding/json's; the verbose form has the
+				// JSON path and the literal.
+				assert.Contains(t, fmt.Sprintf("%+v", err), c)
 			}
 		})
 	}

@@ -38,7 +38,8 @@ func DecodeVersion(jsonBytes []byte) (string, error) {
 func decodeVersion(data []byte) (string, error) {
 	var d jsonx.Decoder
 	d.Reset(data)
-	null, err := d.ObjectStart("object")
+	// The reference decodes into an anonymous struct; its errors name it.
+	null, err := d.ObjectStart(`struct { CNIVersion string "json:\"cniVersion\"" }`)
 	if err != nil {
 		return "", err
 	}
@@ -55,7 +56,7 @@ func decodeVersion(data []byte) (string, error) {
 			if jsonx.FoldKey(key, "cniVersion") {
 				b, null, err := d.ReadStringBytes()
 				if err != nil {
-					return "", jsonx.InField(err, "cniVersion")
+					return "", jsonx.InStruct(jsonx.InField(err, "cniVersion"), "")
 				}
 				if !null {
 					version = string(b)

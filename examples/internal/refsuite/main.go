@@ -12,10 +12,10 @@
 // Gomega are added to the scratch copy's go.mod only; nothing of the
 // reference is written into this repository.
 //
-// Two adaptations are made, both mechanical: gomega's MatchError with a
-// string expects the reference's text to be contained in cnirt's (cnirt adds
-// context around it, never inside it), and the white-box skel suite reaches
-// the dispatcher through cnirt's exported Dispatcher.Run.
+// One adaptation is made, a mechanical one: the white-box skel suite
+// reaches the dispatcher through cnirt's exported Dispatcher.Run. Error
+// texts are matched as the reference's suites match them (gomega's
+// MatchError compares whole texts).
 //
 // With -replace the imports are left alone instead: the suites run in a
 // scratch module of their own that reaches cnirt through the compat shim
@@ -225,37 +225,6 @@ func rewriteImports(src string) string {
 	})
 }
 
-var (
-	matchErrorRE = regexp.MustCompile(`\bMatchError\(`)
-	packageRE    = regexp.MustCompile(`(?m)^package (\w+)`)
-)
-
-// relaxMatchError makes MatchError go through refsuiteMatchError, which
-// accepts a cnirt text containing the reference's.
-func relaxMatchError(src string) (string, bool) {
-	if !matchErrorRE.MatchString(src) {
-		return src, false
-	}
-	return matchErrorRE.ReplaceAllString(src, "refsuiteMatchError("), true
-}
-
-const matchErrorShim = `package %s
-
-import (
-	"github.com/onsi/gomega"
-	gomegatypes "github.com/onsi/gomega/types"
-)
-
-// refsuiteMatchError is gomega's MatchError, except that an expected string
-// needs only to be contained in the error's text.
-func refsuiteMatchError(expected interface{}, desc ...interface{}) gomegatypes.GomegaMatcher {
-	if s, ok := expected.(string); ok {
-		return gomega.MatchError(gomega.ContainSubstring(s))
-	}
-	return gomega.MatchError(expected, desc...)
-}
-`
-
 // skelShim lets the reference's white-box skel suite drive cnirt's exported
 // Dispatcher.
 const skelShim = `package skel
@@ -287,9 +256,8 @@ func prepare(ctx context.Context, repo, ref, dst string) error {
 }
 
 // placeReference copies the reference's files named by placements into
-// dst, passing each through rewrite, and relaxes MatchError in the tests.
+// dst, passing each through rewrite.
 func placeReference(ref, dst string, rewrite func(string) string) error {
-	shims := map[string]string{} // dir -> package needing the MatchError shim
 	for _, p := range placements {
 		entries, err := os.ReadDir(filepath.Join(ref, p.from))
 		if err != nil {
@@ -309,26 +277,9 @@ func placeReference(ref, dst string, rewrite func(string) string) error {
 				return err
 			}
 			src := rewrite(string(b))
-			if strings.HasSuffix(name, "_test.go") {
-				var relaxed bool
-				if src, relaxed = relaxMatchError(src); relaxed {
-					m := packageRE.FindStringSubmatch(src)
-					if m == nil {
-						return fmt.Errorf("%s/%s: no package clause", p.from, name)
-					}
-					shims[to+"\x00"+m[1]] = m[1]
-				}
-			}
 			if err := os.WriteFile(filepath.Join(to, name), []byte(src), 0o644); err != nil {
 				return err
 			}
-		}
-	}
-	for key, pkg := range shims {
-		dir := key[:strings.IndexByte(key, 0)]
-		name := "zz_refsuite_" + pkg + "_test.go"
-		if err := os.WriteFile(filepath.Join(dir, name), fmt.Appendf(nil, matchErrorShim, pkg), 0o644); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -21,7 +21,7 @@ import (
 // replace only points the shim's requirement of cnirt at this checkout; a
 // runtime using released versions needs only the first.
 //
-// Adaptations, besides the MatchError one of the rewrite mode:
+// Adaptations (errors are matched exactly, as in the rewrite mode):
 //   - the reference's test-only packages (invoke fakes, legacy examples,
 //     version test helpers, the noop and sleep test plugins) are not part
 //     of the shim, so they are copied into the scratch module and the

@@ -111,6 +111,10 @@ func DecodeCIDR(d *jsonx.Decoder) (net.IPNet, error) {
 func DecodeIP(d *jsonx.Decoder, dst *net.IP) error {
 	b, null, err := d.ReadString()
 	if err != nil {
+		if te, ok := err.(*jsonx.TypeError); ok {
+			// encoding/json names the field's type, a text unmarshaler.
+			te.Type = "net.IP"
+		}
 		return err
 	}
 	if null || len(b) == 0 {
@@ -209,7 +213,7 @@ func Take[T any](block []T) (*T, []T) {
 // DecodeDNS reads DNS settings into *dst, merging with what is there like
 // encoding/json decoding into an existing struct; null changes nothing.
 func DecodeDNS(d *jsonx.Decoder, dst *types.DNS) error {
-	return DecodeObject(d, "types.DNS", func(key []byte) error {
+	return jsonx.InStruct(DecodeObject(d, "types.DNS", func(key []byte) error {
 		switch {
 		case jsonx.FoldKey(key, "nameservers"):
 			return jsonx.InField(DecodeStrings(d, &dst.Nameservers), "nameservers")
@@ -221,7 +225,7 @@ func DecodeDNS(d *jsonx.Decoder, dst *types.DNS) error {
 			return jsonx.InField(DecodeStrings(d, &dst.Options), "options")
 		}
 		return d.Skip()
-	})
+	}), "DNS")
 }
 
 // DecodeRoute reads a route object like types.Route.UnmarshalJSON: every
@@ -229,7 +233,7 @@ func DecodeDNS(d *jsonx.Decoder, dst *types.DNS) error {
 // zero route.
 func DecodeRoute(d *jsonx.Decoder, dst *types.Route) error {
 	*dst = types.Route{}
-	return DecodeObject(d, "types.Route", func(key []byte) error {
+	return DecodeObject(d, "types.route", func(key []byte) error {
 		switch {
 		case jsonx.FoldKey(key, "dst"):
 			var err error
