@@ -188,6 +188,14 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 			return nil, fmt.Errorf("network %q container %q interface %q: %w", ch.name, rt.ContainerID, rt.IfName, ErrAttachmentExists)
 		}
 	}
+	// The entry's file is created before any plugin runs: an ADD whose
+	// result cannot be recorded fails here, with nothing to undo.
+	start := c.stepStart()
+	pending, err := c.prepareCache(ch.name, rt)
+	if err != nil {
+		c.cacheAccessed(ctx, EventCacheWrite, "ADD", ch.name, rt, start, err)
+		return nil, fmt.Errorf("failed to set network %q cached result: %w", ch.name, err)
+	}
 	var (
 		result  types.Result
 		encoded []byte
@@ -196,17 +204,21 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 		req := request{network: ch.name, cniVersion: ch.cniVersion, prevResult: encoded, capabilityArgs: rt.CapabilityArgs}
 		res, err := c.run(ctx, ch, i, "ADD", verbAdd, &req, rt, true)
 		if err != nil {
+			pending.abort()
 			return nil, err
 		}
 		result = res
 		if encoded, err = json.Marshal(res); err != nil {
+			pending.abort()
 			return nil, ch.pluginErr(i, verbAdd, "", fmt.Errorf("encoding the result: %w", err))
 		}
 	}
-	start := c.stepStart()
-	err := c.writeCache(ch.name, ch.bytes, encoded, rt)
+	start = c.stepStart()
+	err = pending.commit(c, ch.name, ch.bytes, encoded, rt)
 	c.cacheAccessed(ctx, EventCacheWrite, "ADD", ch.name, rt, start, err)
 	if err != nil {
+		// As in the reference: the plugins' work stays, the caller's DEL
+		// (or a GC) releases it; the error says so (PluginsRan).
 		return nil, fmt.Errorf("failed to set network %q cached result: %w", ch.name, err)
 	}
 	if result == nil || ch.cniVersion == "" || result.Version() == ch.cniVersion {
@@ -259,11 +271,16 @@ func (c *CNIConfig) del(ctx context.Context, ch *chain, rt *RuntimeConf) error {
 		}
 	}
 	start := c.stepStart()
-	err := c.removeCache(ch.name, rt)
-	c.cacheAccessed(ctx, EventCacheRemove, "DEL", ch.name, rt, start, err)
-	if err != nil {
-		return fmt.Errorf("network %q: removing the cached result: %w", ch.name, err)
+	if err := c.removeCache(ch.name, rt); err != nil {
+		// The plugins succeeded, so does the DEL, as in the reference: a
+		// runtime retrying DEL until it succeeds would otherwise never
+		// let go of the container. The entry stays for a later DEL or GC
+		// to remove; the event hook is told.
+		c.cacheAccessed(ctx, EventCacheRemove, "DEL", ch.name, rt, start,
+			&CacheError{Op: "remove", File: cacheFile(c.cacheDirFor(rt), ch.name, rt), Err: err})
+		return nil
 	}
+	c.cacheAccessed(ctx, EventCacheRemove, "DEL", ch.name, rt, start, nil)
 	return nil
 }
 
