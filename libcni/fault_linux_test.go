@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -225,4 +226,91 @@ func TestFaultCache(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestFaultLockFilesRemovedWhileInUse wipes the cache directory (rm -rf)
+// under a running CNIConfig: a CNIConfig made afterwards (another process
+// in real life; two CNIConfig values exclude each other like two
+// processes) creates new lock files, and the running one notices that its
+// open lock file is gone at its next operation, opens the new one, and so
+// still waits for the other's hold of the container.
+func TestFaultLockFilesRemovedWhileInUse(t *testing.T) {
+	requireFaultRoot(t)
+	ctx := context.Background()
+	env := newFaultEnv(t, filepath.Join(t.TempDir(), "cache"))
+	var log faultLog
+	running := env.cni(t, &log)
+	_, err := running.AddNetworkList(ctx, env.list, faultRT("c1"))
+	require.NoError(t, err)
+
+	require.NoError(t, os.RemoveAll(env.cacheDir))
+	other := env.cni(t, &log)
+	holdCtx, release, err := other.HoldContainer(ctx, "c1", env.list.Name)
+	require.NoError(t, err)
+	_ = holdCtx
+
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	err = running.DelNetworkList(short, env.list, faultRT("c1"))
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the running CNIConfig must wait for the new lock file's holder")
+	assert.Zero(t, env.runs(t, "DEL", "c1"), "no plugin ran while the container was held")
+
+	release(false)
+	require.NoError(t, running.DelNetworkList(ctx, env.list, faultRT("c1")))
+	assert.Equal(t, 2, env.runs(t, "DEL", "c1"))
+	assert.Empty(t, log.take(libcni.EventLocksDegraded))
+}
+
+// TestFaultNoSerializationChecksCacheFirst: with WithSerialization(false)
+// no lock file is opened, and an ADD on a cache directory where nothing
+// can be recorded still fails before any plugin runs.
+func TestFaultNoSerializationChecksCacheFirst(t *testing.T) {
+	requireFaultRoot(t)
+	ctx := context.Background()
+	env := newFaultEnv(t, filepath.Join(t.TempDir(), "cache"))
+	require.NoError(t, os.MkdirAll(env.cacheDir, 0o700))
+	remountReadOnly(t, env.cacheDir)
+	var log faultLog
+	c := env.cni(t, &log, libcni.WithSerialization(false))
+	_, err := c.AddNetworkList(ctx, env.list, faultRT("c1"))
+	var ce *libcni.CacheError
+	require.ErrorAs(t, err, &ce)
+	assert.False(t, ce.PluginsRan)
+	assert.ErrorIs(t, err, syscall.EROFS)
+	assert.Zero(t, env.runs(t, "ADD", "c1"))
+	writes := log.take(libcni.EventCacheWrite)
+	require.Len(t, writes, 1)
+	assert.ErrorIs(t, writes[0].Err, syscall.EROFS)
+	require.NoError(t, c.DelNetworkList(ctx, env.list, faultRT("c1")), "DEL still runs")
+	assert.Equal(t, 2, env.runs(t, "DEL", "c1"))
+}
+
+// TestFaultFIFOInCache: a FIFO where a cache entry should be does not
+// block a DEL, the cached-result read or the listing: it reads as empty
+// (a corrupt entry), and DEL removes it.
+func TestFaultFIFOInCache(t *testing.T) {
+	ctx := context.Background()
+	env := newFaultEnv(t, filepath.Join(t.TempDir(), "cache"))
+	c := env.cni(t, &faultLog{})
+	require.NoError(t, os.MkdirAll(filepath.Join(env.cacheDir, "results"), 0o700))
+	require.NoError(t, syscall.Mkfifo(env.entryFile("c1"), 0o600))
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err := c.GetNetworkListCachedResult(env.list, faultRT("c1"))
+		assert.Error(t, err, "an empty entry is not a result")
+		assert.Nil(t, res)
+		atts, err := c.GetCachedAttachments("c1")
+		assert.NoError(t, err)
+		assert.Empty(t, atts)
+		assert.NoError(t, c.DelNetworkList(ctx, env.list, faultRT("c1")))
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("blocked on the FIFO")
+	}
+	assert.NoFileExists(t, env.entryFile("c1"))
+	assert.Equal(t, 2, env.runs(t, "DEL", "c1"))
 }
