@@ -326,7 +326,12 @@ func (c *CNIConfig) withAttachmentLock(ctx context.Context, command string, ch *
 // prevResult, records the configuration and the final result in the cache
 // and returns that result, in the network's version. Identifiers, CNI_ARGS
 // and the version are checked before any plugin runs. A plugin failure is
-// a *PluginError naming the plugin, its position and the operation.
+// a *PluginError naming the plugin, its position and the operation. The
+// cache entry's file is created before the first plugin runs, so a cache
+// directory where nothing can be written fails the ADD with a *CacheError
+// before any plugin runs; when writing the result fails after the plugins
+// succeeded (a full disk), the *CacheError has PluginsRan set and, as with
+// the reference library, the caller's DEL releases the attachment.
 func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) (types.Result, error) {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
@@ -370,7 +375,11 @@ func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigLis
 // on the network's plugins in reverse order, each getting the cached result
 // as prevResult (0.4.0 and later), then removes the cache entry. It
 // succeeds when repeated and when the cache entry is missing, empty or
-// corrupt (the plugins then get no prevResult).
+// corrupt (the plugins then get no prevResult), and, as the reference
+// library's, when its plugins succeeded but the entry cannot be removed:
+// that is reported to the event hook (EventCacheRemove with a *CacheError)
+// and a later DEL or GC removes the entry. Lock files that cannot be set
+// up do not stop it either (see EventLocksDegraded).
 func (c *CNIConfig) DelNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
