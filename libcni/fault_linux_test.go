@@ -212,8 +212,14 @@ func TestFaultCache(t *testing.T) {
 					assert.Empty(t, degraded)
 				}
 
-				// Repaired, a DEL or GC leaves nothing behind.
+				// Repaired, a DEL or GC leaves nothing behind, and the
+				// CNIConfig that degraded its locks uses lock files again.
 				repair()
+				l.take(0)
+				_, err = c.AddNetworkList(ctx, env.list, faultRT("c-back"))
+				require.NoError(t, err)
+				require.NoError(t, c.DelNetworkList(ctx, env.list, faultRT("c-back")))
+				assert.Empty(t, l.take(libcni.EventLocksDegraded), "lock files are used again")
 				var after faultLog
 				again := env.cni(t, &after)
 				require.NoError(t, again.GCNetworkList(ctx, env.list, &libcni.GCArgs{}))
