@@ -18,11 +18,21 @@ func openRangeFile(osLocker, string, fs.FileMode) (*rangeFile, error) {
 	return nil, errors.ErrUnsupported
 }
 
-// tryLock is never reached.
-func (*rangeFile) tryLock(int64, bool) (bool, error) { return false, errors.ErrUnsupported }
-
 // unlock is never reached.
 func (*rangeFile) unlock(int64) error { return errors.ErrUnsupported }
 
 // close is never reached.
 func (*rangeFile) close() error { return nil }
+
+// tryLockFresh is never reached.
+func (*rangeFile) tryLockFresh(int64, bool, bool) (bool, bool, error) {
+	return false, false, errors.ErrUnsupported
+}
+
+// unlinked is never reached.
+func (*rangeFile) unlinked() bool { return false }
+
+// reopen is never reached.
+func (*rangeFile) reopen(string, fs.FileMode, []heldSlot) (bool, error) {
+	return false, errors.ErrUnsupported
+}
