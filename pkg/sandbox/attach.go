@@ -102,9 +102,14 @@ var ErrAlreadyAttached = errors.New("sandbox is already attached")
 // *SandboxError naming each failed network and why. Without selected
 // networks it returns a *NotReadyError, and for a sandbox the cache says
 // is attached already an error wrapping ErrAlreadyAttached; neither runs
-// a plugin, and neither does an Attach whose cache cannot be listed. An
+// a plugin, and neither does an Attach whose cache cannot be listed, nor
+// one whose sb.NetNS is refused (*InvalidNetNSError: on Linux, a path that
+// is empty, relative or not a network namespace). An
 // Attach that starts while a GC of the Manager runs waits for it (see GC).
 func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) (*Result, error) {
+	if bad := validateNetNS(sb.ID, "attach", "", sb.NetNS, netnsLive); bad != nil {
+		return nil, bad
+	}
 	m.gcMu.RLock()
 	defer m.gcMu.RUnlock()
 	set := m.set.Load()

@@ -206,9 +206,24 @@ func (m *Manager) holdCached(ctx context.Context, id string) (context.Context, f
 // failures into a *SandboxError. With kept, failed attachments are marked
 // as kept in the cache. The container lock file is removed when every op
 // succeeded and removeLock is set, or when nothing was cached.
-func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, reverse, kept, removeLock bool,
+//
+// need says what the namespace path of each attachment must be: sb.NetNS
+// is checked first and refuses the whole operation; a cached path is
+// checked per attachment, whose failure is reported without running its
+// plugins. With cleanup, the operation runs under m.cleanupContext.
+func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, reverse, kept, removeLock, cleanup bool, need netnsNeed,
 	op func(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error) error {
+	if sb.NetNS != "" || need == netnsForm {
+		if bad := validateNetNS(sb.ID, name, "", sb.NetNS, need); bad != nil {
+			return bad
+		}
+	}
 	ctx = libcni.ContextWithSandboxID(ctx, sb.ID)
+	if cleanup {
+		var cancel context.CancelFunc
+		ctx, cancel = m.cleanupContext(ctx)
+		defer cancel()
+	}
 	hctx, release, cs, err := m.holdCached(ctx, sb.ID)
 	if err != nil {
 		return err
@@ -224,8 +239,14 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 	var failed *SandboxError
 	for _, c := range cs {
 		err := c.err
+		rt := c.runtimeConf(sb.NetNS)
+		if err == nil && sb.NetNS == "" && need == netnsLive {
+			if bad := validateNetNS(sb.ID, name, c.att.Network, rt.NetNS, need); bad != nil {
+				err = bad
+			}
+		}
 		if err == nil {
-			err = op(hctx, c.config, c.runtimeConf(sb.NetNS))
+			err = op(hctx, c.config, rt)
 		}
 		if err != nil {
 			if failed == nil {
@@ -255,16 +276,28 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 // Detach that races the sandbox's Attach waits for it and detaches every
 // network it set up. sb.NetNS, when set, replaces the cached namespace
 // path.
+//
+// On Linux a relative sb.NetNS is refused with an *InvalidNetNSError
+// before any lock is taken or plugin run; a path that no longer exists,
+// or is no longer a namespace, is passed to the plugins as it is, since a
+// DEL must succeed after the sandbox's namespace is gone. The DELs are
+// cleanup: when ctx ends (or has ended already), Detach goes on for at
+// most the Manager's cleanup timeout (WithCleanupTimeout) instead of
+// killing a plugin halfway through its DEL.
 func (m *Manager) Detach(ctx context.Context, sb Sandbox) error {
-	return m.onCached(ctx, sb, "detach", OpDel, true, true, true, m.cni.DelNetworkList)
+	return m.onCached(ctx, sb, "detach", OpDel, true, true, true, true, netnsForm, m.cni.DelNetworkList)
 }
 
 // Check runs CHECK for every cached attachment of the sandbox, in attach
 // order, with the configuration cached at attach time, reading the cache
 // under the sandbox's locks as Detach does. It returns a *SandboxError
-// naming each network that failed.
+// naming each network that failed. On Linux the namespace path must be a
+// network namespace now: a refused sb.NetNS returns an *InvalidNetNSError
+// before any plugin runs, and a refused cached path fails that network
+// (its NetworkError wraps the *InvalidNetNSError) without running its
+// plugins.
 func (m *Manager) Check(ctx context.Context, sb Sandbox) error {
-	return m.onCached(ctx, sb, "check", OpCheck, false, false, false, m.cni.CheckNetworkList)
+	return m.onCached(ctx, sb, "check", OpCheck, false, false, false, false, netnsLive, m.cni.CheckNetworkList)
 }
 
 // NetworkStatus is the STATUS of one network.
@@ -324,7 +357,13 @@ func (m *Manager) Status(ctx context.Context) []NetworkStatus {
 // they set up. An Attach of another process is covered only by the
 // names the configuration gives (it would write its cache entries after
 // GC has listed the cache).
+//
+// GC is cleanup: when ctx ends (or has ended already), it goes on for at
+// most the Manager's cleanup timeout (WithCleanupTimeout), so a GC called
+// with an expired context still releases what it finds stale.
 func (m *Manager) GC(ctx context.Context, live []string) error {
+	ctx, cancel := m.cleanupContext(ctx)
+	defer cancel()
 	m.gcMu.Lock()
 	defer m.gcMu.Unlock()
 	set := m.set.Load()
