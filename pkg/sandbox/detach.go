@@ -3,6 +3,7 @@ package sandbox
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -210,8 +211,8 @@ func (m *Manager) holdCached(ctx context.Context, id string) (context.Context, f
 // need says what the namespace path of each attachment must be: sb.NetNS
 // is checked first and refuses the whole operation; a cached path is
 // checked per attachment, whose failure is reported without running its
-// plugins. With cleanup, the operation runs under m.cleanupContext.
-func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, reverse, kept, removeLock, cleanup bool, need netnsNeed,
+// plugins.
+func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, reverse, kept, removeLock bool, need netnsNeed,
 	op func(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error) error {
 	if sb.NetNS != "" || need == netnsForm {
 		if bad := validateNetNS(sb.ID, name, "", sb.NetNS, need); bad != nil {
@@ -219,11 +220,6 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 		}
 	}
 	ctx = libcni.ContextWithSandboxID(ctx, sb.ID)
-	if cleanup {
-		var cancel context.CancelFunc
-		ctx, cancel = m.cleanupContext(ctx)
-		defer cancel()
-	}
 	hctx, release, cs, err := m.holdCached(ctx, sb.ID)
 	if err != nil {
 		return err
@@ -285,7 +281,30 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 // most the Manager's cleanup timeout (WithCleanupTimeout) instead of
 // killing a plugin halfway through its DEL.
 func (m *Manager) Detach(ctx context.Context, sb Sandbox) error {
-	return m.onCached(ctx, sb, "detach", OpDel, true, true, true, true, netnsForm, m.cni.DelNetworkList)
+	if bad := validateNetNS(sb.ID, "detach", "", sb.NetNS, netnsForm); bad != nil {
+		return bad
+	}
+	ctx, cancel := m.cleanupContext(ctx)
+	defer cancel()
+	err := m.onCached(ctx, sb, "detach", OpDel, true, true, true, netnsForm, m.cni.DelNetworkList)
+	return joinSandboxErrors(err, m.releaseIntent(ctx, sb.ID, "detach", sb.NetNS))
+}
+
+// joinSandboxErrors joins the errors of two steps of one sandbox
+// operation: two *SandboxError become one.
+func joinSandboxErrors(a, b error) error {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	var sa, sb *SandboxError
+	if errors.As(a, &sa) && errors.As(b, &sb) && sa == a && sb == b {
+		sa.Failures = append(sa.Failures, sb.Failures...)
+		return sa
+	}
+	return errors.Join(a, b)
 }
 
 // Check runs CHECK for every cached attachment of the sandbox, in attach
@@ -297,7 +316,7 @@ func (m *Manager) Detach(ctx context.Context, sb Sandbox) error {
 // (its NetworkError wraps the *InvalidNetNSError) without running its
 // plugins.
 func (m *Manager) Check(ctx context.Context, sb Sandbox) error {
-	return m.onCached(ctx, sb, "check", OpCheck, false, false, false, false, netnsLive, m.cni.CheckNetworkList)
+	return m.onCached(ctx, sb, "check", OpCheck, false, false, false, netnsLive, m.cni.CheckNetworkList)
 }
 
 // NetworkStatus is the STATUS of one network.
@@ -413,6 +432,28 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 			ne := newNetworkError(c.att.Network, c.att.IfName, OpDel, fmt.Errorf("sandbox %q: %w", c.att.ContainerID, err))
 			ne.Kept = true
 			fail(ne)
+		}
+	}
+	// Interrupted Attaches of sandboxes not live: what their plugins may
+	// have set up without a cache entry.
+	ids, err := m.intentSandboxes()
+	if err != nil {
+		fail(&NetworkError{Op: OpGC, Err: fmt.Errorf("listing attach records: %w", err)})
+	}
+	for _, id := range ids {
+		if liveSet[id] {
+			continue
+		}
+		err := m.releaseIntent(ctx, id, "gc", "")
+		var se *SandboxError
+		switch {
+		case errors.As(err, &se):
+			for _, f := range se.Failures {
+				f.Err = fmt.Errorf("sandbox %q: %w", id, f.Err)
+				fail(f)
+			}
+		case err != nil:
+			fail(&NetworkError{Op: OpDel, Err: fmt.Errorf("sandbox %q: interrupted attach: %w", id, err)})
 		}
 	}
 	if failed != nil {
