@@ -116,7 +116,20 @@
 // needs keys of several namespaces, take them in a fixed order (for libcni:
 // the network key first, then the container key) and never wait for an
 // earlier namespace while holding a later one. Do not delete the directory
-// or its files by other means while locks are in use.
+// or its files by other means while locks are in use. If it happens
+// anyway (a cache directory wiped with rm -rf), a byte-range Locker on
+// Linux notices at its next acquisition: after taking an OS lock it checks
+// the open file's link count (one fstat; see [WithoutStaleCheck]), and
+// when the file is gone it opens the file now at the path and takes the
+// locks it holds again there (see [Locker.Reopens]).
+//
+// # When the directory is unusable
+//
+// [New] fails when the directory or the range file cannot be created or
+// opened for writing (a read-only or full file system, missing
+// permissions, a file in the directory's place). A caller that must go on
+// working then (libcni: a DEL must still run) can use [NewProcessLocal],
+// whose locks exclude only the goroutines using it.
 package lock
 
 import (
@@ -173,6 +186,16 @@ func WithFileMode(mode fs.FileMode) Option {
 	return func(l *Locker) { l.fileMode = mode.Perm() }
 }
 
+// WithoutStaleCheck turns off the check, at each acquisition of an OS
+// lock, that the range file is still linked into the directory (see
+// [Locker.Reopens]); the caller then checks with [Locker.Refresh] when it
+// sees fit. It saves one fstat per acquisition: libcni checks only its
+// container locks (one per operation) and refreshes the network locks
+// when a container lock file was found removed.
+func WithoutStaleCheck() Option {
+	return func(l *Locker) { l.noStale = true }
+}
+
 // WithFilePerKey selects a lock file per key (flock) even where byte-range
 // locks are available (see the package documentation). Every process
 // sharing the directory must then use it too.
@@ -191,9 +214,13 @@ type Locker struct {
 	filePerKey bool
 	sys        osLocker
 	ranges     *rangeFile // nil when a lock file per key is used
+	local      bool       // process-local: no OS lock at all (NewProcessLocal)
+	noStale    bool       // WithoutStaleCheck
 
-	mu   sync.Mutex
-	keys map[slotKey]*keyState // guarded by mu
+	mu        sync.Mutex
+	keys      map[slotKey]*keyState // guarded by mu
+	reopens   int                   // guarded by mu
+	reopenErr error                 // guarded by mu
 }
 
 // slotKey identifies the in-process state of a lock: the slot (byte
@@ -278,6 +305,27 @@ func New(dir string, opts ...Option) (*Locker, error) {
 	return l, nil
 }
 
+// NewProcessLocal returns a Locker that excludes only the goroutines using
+// it: it takes no OS lock, opens and creates nothing, and dir (which need
+// not exist) only names it in errors. It is the fallback for a directory
+// where [New] fails, for example a read-only or full file system, when
+// serialising within the process is better than refusing to work: another
+// process, or another Locker of this process, is not excluded. The
+// guarantees above otherwise hold (waits honour ctx, shared and exclusive
+// modes, exclusive requests preferred).
+func NewProcessLocal(dir string, opts ...Option) *Locker {
+	l := &Locker{dir: dir, local: true, keys: make(map[slotKey]*keyState)}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(l)
+		}
+	}
+	return l
+}
+
+// ProcessLocal reports whether the Locker was made by [NewProcessLocal].
+func (l *Locker) ProcessLocal() bool { return l.local }
+
 // Close releases the descriptor of the range file, which drops every lock
 // of this Locker, so it must not be called while a key is held or being
 // waited for. Afterwards Lock, RLock, Unlock and Close fail with an error
@@ -303,6 +351,9 @@ func (l *Locker) Ranges() bool { return l.ranges != nil }
 func (l *Locker) Path(key string) (string, error) {
 	if err := ValidateKey(key); err != nil {
 		return "", err
+	}
+	if l.local {
+		return "", fmt.Errorf("lock: %s: process-local locks have no file: %w", l.dir, errors.ErrUnsupported)
 	}
 	if l.ranges != nil {
 		return l.ranges.path, nil
@@ -481,6 +532,9 @@ func (l *Locker) waitErr(key string, shared bool, err error) error {
 // another process or Locker holds it. With a file per key it returns the
 // open, locked file; with byte ranges it returns nil.
 func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared bool) (*os.File, error) {
+	if l.local {
+		return nil, nil
+	}
 	if l.ranges == nil {
 		return l.acquireFile(ctx, key, filepath.Join(l.dir, key+fileSuffix), shared)
 	}
@@ -494,9 +548,12 @@ func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared boo
 		}
 	}()
 	for {
-		ok, err := l.ranges.tryLock(sk.slot, shared)
+		ok, stale, err := l.ranges.tryLockFresh(sk.slot, shared, !l.noStale)
 		if err != nil {
 			return nil, fmt.Errorf("lock: lock %q in %s: %w", key, l.ranges.path, err)
+		}
+		if stale && l.reopenRanges(sk) {
+			continue // take it on the new file, waiting there if need be
 		}
 		if ok {
 			return nil, nil
@@ -506,6 +563,69 @@ func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared boo
 		}
 		delay = min(2*delay, l.maxBackoff)
 	}
+}
+
+// heldSlot is a slot held (or being taken) in this process, with its mode.
+type heldSlot struct {
+	slot   int64
+	shared bool
+}
+
+// reopenRanges replaces the range file, found removed from its directory,
+// by the one now at its path (see rangeFile.reopen), taking again on it
+// every slot held or being taken in this Locker except own, the caller's,
+// which the caller then takes on the new file. It holds l.mu throughout,
+// so no slot is taken or released meanwhile: an exclusive holder releases
+// its OS lock under l.mu, and a releasing shared slot is left out. It
+// reports whether the file was replaced; when the new file cannot be
+// opened the old descriptor is kept, which still excludes the goroutines
+// of this Locker and the processes that have the old file open. The
+// outcome is counted for [Locker.Reopens].
+func (l *Locker) reopenRanges(own slotKey) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	held := make([]heldSlot, 0, len(l.keys))
+	for sk, st := range l.keys {
+		switch {
+		case sk == own:
+		case st.writer:
+			held = append(held, heldSlot{slot: sk.slot})
+		case st.readers > 0 && !st.releasing:
+			held = append(held, heldSlot{slot: sk.slot, shared: true})
+		}
+	}
+	l.reopens++
+	replaced, err := l.ranges.reopen(l.dir, l.fileMode, held)
+	l.reopenErr = err
+	return replaced
+}
+
+// Refresh checks now that the range file is still linked into the
+// directory and, when it is not, opens the file at the path again and
+// takes every lock held in this Locker on it, as an acquisition does (see
+// [Locker.Reopens]). It reports whether the file was replaced. It does
+// nothing with process-local locks or a lock file per key, whose files are
+// opened per acquisition.
+func (l *Locker) Refresh() (bool, error) {
+	if l.ranges == nil || !l.ranges.unlinked() {
+		return false, nil
+	}
+	replaced := l.reopenRanges(slotKey{slot: -1})
+	_, err := l.Reopens()
+	return replaced, err
+}
+
+// Reopens returns how many times the Locker found its range file removed
+// from the directory (Linux) and opened the file at the path again, and
+// the error of the last attempt (nil when it succeeded). An acquisition
+// checks the link count of the open file after taking the lock (one
+// fstat): a lock file removed under a running process, for instance with
+// the whole directory, is noticed at the next acquisition, and the locks
+// held then are taken again on the new file.
+func (l *Locker) Reopens() (n int, lastErr error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reopens, l.reopenErr
 }
 
 // backoff sleeps for delay or until ctx is done, reusing timer.
@@ -633,15 +753,21 @@ func (h *Held) release(remove bool) error {
 	if !h.shared {
 		var err error
 		switch {
+		case l.local:
+			l.mu.Lock()
 		case l.ranges != nil:
+			// Under l.mu, so that reopenRanges never takes again a slot
+			// whose holder has already let it go.
+			l.mu.Lock()
 			err = l.ranges.unlock(h.sk.slot)
 		case remove:
 			err = l.sys.unlockAndRemove(h.file, filepath.Join(l.dir, h.key+fileSuffix))
+			l.mu.Lock()
 		default:
 			err = unlockClose(l.sys, h.file)
+			l.mu.Lock()
 		}
 		h.file = nil
-		l.mu.Lock()
 		st.writer = false
 		st.broadcast()
 		l.unref(h.sk, st)
@@ -661,9 +787,11 @@ func (h *Held) release(remove bool) error {
 		st.sharedHeld = false
 		st.releasing = true
 		l.mu.Unlock()
-		if l.ranges != nil {
+		switch {
+		case l.local:
+		case l.ranges != nil:
 			err = l.ranges.unlock(h.sk.slot)
-		} else {
+		default:
 			err = unlockClose(l.sys, f)
 		}
 		l.mu.Lock()

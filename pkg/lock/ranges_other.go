@@ -26,3 +26,16 @@ func (*rangeFile) unlock(int64) error { return errors.ErrUnsupported }
 
 // close is never reached.
 func (*rangeFile) close() error { return nil }
+
+// tryLockFresh is never reached.
+func (*rangeFile) tryLockFresh(int64, bool, bool) (bool, bool, error) {
+	return false, false, errors.ErrUnsupported
+}
+
+// unlinked is never reached.
+func (*rangeFile) unlinked() bool { return false }
+
+// reopen is never reached.
+func (*rangeFile) reopen(string, fs.FileMode, []heldSlot) (bool, error) {
+	return false, errors.ErrUnsupported
+}

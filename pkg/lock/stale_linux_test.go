@@ -1,0 +1,131 @@
+//go:build linux
+
+package lock
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// waitsFor reports whether taking key exclusively through l has to wait:
+// the attempt is cut short after d.
+func waitsFor(t *testing.T, l *Locker, key string, d time.Duration) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	h, err := l.Lock(ctx, key)
+	if err != nil {
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		return true
+	}
+	require.NoError(t, h.Unlock())
+	return false
+}
+
+// A range file removed under a running Locker (the whole directory wiped)
+// is noticed at the next acquisition: the Locker opens the file now at the
+// path, so it excludes a Locker made after the removal again, also for
+// the locks it held across the removal.
+func TestRemovedRangeFileIsReopened(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// heldAcross is a key old holds while the directory is removed.
+		heldAcross bool
+	}{
+		{name: "nothing held when removed"},
+		{name: "a key held across the removal", heldAcross: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "locks")
+			old := newTestLocker(t, dir)
+			require.True(t, old.Ranges())
+			var across *Held
+			if tt.heldAcross {
+				var err error
+				across, err = old.Lock(ctx, "kept")
+				require.NoError(t, err)
+			}
+			require.NoError(t, os.RemoveAll(dir))
+			fresh := newTestLocker(t, dir) // "a new process": a new file
+
+			h, err := fresh.Lock(ctx, "c1")
+			require.NoError(t, err)
+			assert.True(t, waitsFor(t, old, "c1", 50*time.Millisecond),
+				"the old Locker must notice the new file and wait for the new Locker's lock")
+			n, reopenErr := old.Reopens()
+			assert.Equal(t, 1, n)
+			assert.NoError(t, reopenErr)
+			require.NoError(t, h.Unlock())
+			assert.False(t, waitsFor(t, old, "c1", time.Second))
+
+			if tt.heldAcross {
+				assert.True(t, waitsFor(t, fresh, "kept", 50*time.Millisecond),
+					"a lock held across the removal must be taken again on the new file")
+				require.NoError(t, across.Unlock())
+				assert.False(t, waitsFor(t, fresh, "kept", time.Second))
+			}
+			n, _ = old.Reopens()
+			assert.Equal(t, 1, n, "the new file is not reopened again")
+		})
+	}
+}
+
+// When the file cannot be opened again (here the directory is replaced by
+// a regular file), the Locker keeps its old descriptor: locking still
+// works, excluding the goroutines of the process, and the failure is
+// reported.
+func TestRemovedRangeFileNotReopenable(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "locks")
+	l := newTestLocker(t, dir)
+	require.NoError(t, os.RemoveAll(dir))
+	require.NoError(t, os.WriteFile(dir, nil, 0o600))
+
+	h, err := l.Lock(ctx, "c1")
+	require.NoError(t, err)
+	assert.True(t, waitsFor(t, l, "c1", 20*time.Millisecond))
+	require.NoError(t, h.Unlock())
+	n, reopenErr := l.Reopens()
+	assert.Equal(t, 1, n)
+	var pe *os.PathError
+	require.ErrorAs(t, reopenErr, &pe)
+	assert.Equal(t, dir, pe.Path)
+}
+
+// WithoutStaleCheck leaves the check to Refresh.
+func TestWithoutStaleCheckAndRefresh(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "locks")
+	l, err := New(dir, fastBackoff, WithoutStaleCheck())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+
+	replaced, err := l.Refresh()
+	require.NoError(t, err)
+	assert.False(t, replaced, "nothing to refresh while the file is in place")
+
+	held, err := l.RLock(ctx, "net")
+	require.NoError(t, err)
+	require.NoError(t, os.RemoveAll(dir))
+	fresh := newTestLocker(t, dir)
+	h, err := fresh.Lock(ctx, "c1")
+	require.NoError(t, err)
+	assert.False(t, waitsFor(t, l, "c1", 50*time.Millisecond), "without the check the removal goes unnoticed")
+
+	replaced, err = l.Refresh()
+	require.NoError(t, err)
+	assert.True(t, replaced)
+	assert.True(t, waitsFor(t, l, "c1", 50*time.Millisecond))
+	assert.True(t, waitsFor(t, fresh, "net", 50*time.Millisecond), "the shared lock is held on the new file")
+	require.NoError(t, h.Unlock())
+	require.NoError(t, held.Unlock())
+	assert.False(t, waitsFor(t, fresh, "net", time.Second))
+}
