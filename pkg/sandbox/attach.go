@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/types"
 	types100 "github.com/cnirt/cni/types/100"
@@ -100,12 +101,14 @@ var ErrAlreadyAttached = errors.New("sandbox is already attached")
 // When any network fails, every network whose ADD succeeded, and every
 // network that failed, is DELeted again (rollback), and Attach returns a
 // *SandboxError naming each failed network and why. Without selected
-// networks it returns a *NotReadyError, and for a sandbox the cache says
-// is attached already an error wrapping ErrAlreadyAttached; neither runs
-// a plugin, and neither does an Attach whose cache cannot be listed, nor
-// one whose sb.NetNS is refused (*InvalidNetNSError: on Linux, a path that
-// is empty, relative or not a network namespace). An
-// Attach that starts while a GC of the Manager runs waits for it (see GC).
+// networks it returns a *NotReadyError, and for a sandbox the cache (or
+// the record of an interrupted Attach) says is attached already an error
+// wrapping ErrAlreadyAttached. None of these runs a plugin, and neither
+// does an Attach whose cache cannot be listed, nor one that cannot record
+// itself before its plugins run (see IntentDirName), nor one whose
+// sb.NetNS is refused (*InvalidNetNSError: on Linux, a path that is
+// empty, relative or not a network namespace). An Attach that starts
+// while a GC of the Manager runs waits for it (see GC).
 func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) (*Result, error) {
 	if bad := validateNetNS(sb.ID, "attach", "", sb.NetNS, netnsLive); bad != nil {
 		return nil, bad
@@ -233,7 +236,7 @@ func (m *Manager) rollback(ctx context.Context, set *NetworkSet, rts []*libcni.R
 	for i := len(set.Networks) - 1; i >= 0; i-- {
 		n := set.Networks[i]
 		err := m.cni.DelNetworkList(ctx, n.Config, rts[i])
-		ok = ok && err == nil
+		ok = ok && (err == nil || nothingRan(addErrs[i]))
 		if addErrs[i] != nil {
 			continue
 		}
@@ -246,6 +249,14 @@ func (m *Manager) rollback(ctx context.Context, set *NetworkSet, rts []*libcni.R
 		failed.RolledBack = append(failed.RolledBack, n.Name)
 	}
 	return ok
+}
+
+// nothingRan reports whether a failed ADD ran no plugin at all: the
+// chain's first plugin was not found.
+func nothingRan(addErr error) bool {
+	var pe *libcni.PluginError
+	var nf *invoke.NotFoundError
+	return errors.As(addErr, &pe) && pe.Index == 0 && errors.As(addErr, &nf)
 }
 
 // sandboxInterface extracts the sandbox interface ifName from a result,

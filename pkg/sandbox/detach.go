@@ -279,7 +279,10 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 // DEL must succeed after the sandbox's namespace is gone. The DELs are
 // cleanup: when ctx ends (or has ended already), Detach goes on for at
 // most the Manager's cleanup timeout (WithCleanupTimeout) instead of
-// killing a plugin halfway through its DEL.
+// killing a plugin halfway through its DEL. Detach also undoes an Attach
+// of the sandbox that was interrupted (see IntentDirName): every network
+// of its record without a cache entry is DELeted with the recorded
+// configuration.
 func (m *Manager) Detach(ctx context.Context, sb Sandbox) error {
 	if bad := validateNetNS(sb.ID, "detach", "", sb.NetNS, netnsForm); bad != nil {
 		return bad
@@ -376,6 +379,9 @@ func (m *Manager) Status(ctx context.Context) []NetworkStatus {
 // they set up. An Attach of another process is covered only by the
 // names the configuration gives (it would write its cache entries after
 // GC has listed the cache).
+//
+// GC also undoes the interrupted Attaches (see IntentDirName) of the
+// sandboxes not in live, as Detach does.
 //
 // GC is cleanup: when ctx ends (or has ended already), it goes on for at
 // most the Manager's cleanup timeout (WithCleanupTimeout), so a GC called
