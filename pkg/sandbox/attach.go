@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/libcni"
@@ -252,11 +253,12 @@ func (m *Manager) rollback(ctx context.Context, set *NetworkSet, rts []*libcni.R
 }
 
 // nothingRan reports whether a failed ADD ran no plugin at all: the
-// chain's first plugin was not found.
+// chain's first plugin was not found, or could not be started because
+// its executable was being written (ETXTBSY).
 func nothingRan(addErr error) bool {
 	var pe *libcni.PluginError
 	var nf *invoke.NotFoundError
-	return errors.As(addErr, &pe) && pe.Index == 0 && errors.As(addErr, &nf)
+	return errors.As(addErr, &pe) && pe.Index == 0 && (errors.As(addErr, &nf) || errors.Is(addErr, syscall.ETXTBSY))
 }
 
 // sandboxInterface extracts the sandbox interface ifName from a result,

@@ -135,9 +135,10 @@ func TestAttachCacheFaults(t *testing.T) {
 }
 
 // TestDetachAndGCReadOnlyCache: a cache that turns read-only after the
-// Attach. What Detach and GC return is stated below; once the cache is
-// writable again, a Detach or GC releases everything and nothing is left
-// cached.
+// Attach. Check and Status work (they write nothing); Detach and GC run
+// the plugins' DEL but cannot remove the entry, and say so with EROFS and
+// keep it; once the cache is writable again, a Detach or GC releases
+// everything and nothing is left cached.
 func TestDetachAndGCReadOnlyCache(t *testing.T) {
 	if !requireRoot(t) {
 		return
@@ -154,6 +155,10 @@ func TestDetachAndGCReadOnlyCache(t *testing.T) {
 			_, err := m.Attach(ctx, sb)
 			require.NoError(t, err)
 			writable := readOnly(t, e.cache)
+			// CHECK only reads the cache.
+			require.NoError(t, m.Check(ctx, sandbox.Sandbox{ID: "sb"}))
+			assert.NotEmpty(t, m.Status(ctx))
+			assert.NoError(t, m.Status(ctx)[0].Err)
 
 			if op == "detach" {
 				err = m.Detach(ctx, sandbox.Sandbox{ID: "sb"})
@@ -330,4 +335,47 @@ func TestStatusPluginDirMissing(t *testing.T) {
 	assert.True(t, ne.PluginMissing)
 	assert.Equal(t, "debug", ne.Plugin)
 	require.ErrorIs(t, m.Ready(t.Context()), sandbox.ErrNotReady)
+}
+
+// TestAttachPluginBeingReplaced: a plugin executable open for writing
+// (being replaced) cannot be started (ETXTBSY). libcni retries the start
+// for about 0.6 s, so a replacement that ends within that attaches; one
+// that does not fails the Attach with errors.Is(err, syscall.ETXTBSY),
+// nothing cached, and no attach record left, since no plugin ran.
+func TestAttachPluginBeingReplaced(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		hold time.Duration
+		ok   bool
+	}{
+		{"replaced within the retries", 100 * time.Millisecond, true},
+		{"still being written", 3 * time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.write("1.conflist", e.debugNet("one", "", ""))
+			m := e.manager()
+			w, err := os.OpenFile(filepath.Join(e.binDir, "debug"), os.O_WRONLY, 0)
+			require.NoError(t, err)
+			timer := time.AfterFunc(tc.hold, func() { _ = w.Close() })
+			defer func() {
+				timer.Stop()
+				_ = w.Close()
+			}()
+			_, err = m.Attach(t.Context(), sandbox.Sandbox{ID: "sb", NetNS: nsPath("sb")})
+			if tc.ok {
+				require.NoError(t, err)
+				assert.Equal(t, []string{"one/eth0"}, e.cached("sb"))
+				return
+			}
+			require.ErrorIs(t, err, syscall.ETXTBSY)
+			var pe *libcni.PluginError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, "debug", pe.Plugin)
+			assert.Empty(t, e.cached("sb"))
+			assert.NoFileExists(t, filepath.Join(e.cache, sandbox.IntentDirName, "sb.json"))
+		})
+	}
 }
