@@ -379,3 +379,38 @@ func TestAttachPluginBeingReplaced(t *testing.T) {
 		})
 	}
 }
+
+// TestCacheReplacedByFile: with the cache directory replaced by a file,
+// Detach, Check and GC cannot list what is attached: each fails with
+// ENOTDIR naming the cache and runs no plugin (GC stops before the
+// plugins' GC too, since it cannot know which attachments are valid).
+func TestCacheReplacedByFile(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("one", "", ""))
+	m := e.manager()
+	ctx := t.Context()
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sb", NetNS: nsPath("sb")})
+	require.NoError(t, err)
+	runs := len(e.records())
+	saved := e.cache + ".saved"
+	require.NoError(t, os.Rename(e.cache, saved))
+	require.NoError(t, os.WriteFile(e.cache, []byte("x"), 0o644))
+
+	for name, op := range map[string]func() error{
+		"detach": func() error { return m.Detach(ctx, sandbox.Sandbox{ID: "sb"}) },
+		"check":  func() error { return m.Check(ctx, sandbox.Sandbox{ID: "sb"}) },
+		"gc":     func() error { return m.GC(ctx, nil) },
+	} {
+		err := op()
+		require.ErrorIs(t, err, syscall.ENOTDIR, name)
+		assert.Contains(t, err.Error(), e.cache, name)
+	}
+	assert.Len(t, e.records(), runs, "no plugin ran")
+
+	// The directory back: Detach releases the sandbox.
+	require.NoError(t, os.Remove(e.cache))
+	require.NoError(t, os.Rename(saved, e.cache))
+	require.NoError(t, m.Detach(ctx, sandbox.Sandbox{ID: "sb"}))
+	assert.Empty(t, e.cached("sb"))
+}
