@@ -101,9 +101,17 @@ func TestSoakKills(t *testing.T) {
 	})
 
 	work := t.TempDir()
-	for _, d := range []string{"conf", "cache", "data", "state"} {
+	for _, d := range []string{"conf", "cache", "data", "state", "bin"} {
 		require.NoError(t, os.Mkdir(filepath.Join(work, d), 0o755))
 	}
+	// A plugin directory of the soak's own, so that its plugin processes
+	// are told from those of other tests on the machine.
+	for _, p := range []string{"bridge", "host-local"} {
+		data, err := os.ReadFile(filepath.Join(pluginDir, p))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(work, "bin", p), data, 0o755))
+	}
+	pluginDir = filepath.Join(work, "bin")
 	require.NoError(t, os.WriteFile(filepath.Join(work, "conf", "10-soak.conflist"), []byte(fmt.Sprintf(
 		`{"cniVersion":"1.1.0","name":%q,"plugins":[{"type":"bridge","bridge":"i19sbr0","isGateway":true,"ipMasq":false,
 "ipam":{"type":"host-local","dataDir":%q,"ranges":[[{"subnet":"198.18.160.0/22"}]]}}]}`,
