@@ -188,6 +188,14 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 			return nil, fmt.Errorf("network %q container %q interface %q: %w", ch.name, rt.ContainerID, rt.IfName, ErrAttachmentExists)
 		}
 	}
+	// The entry's file is created before any plugin runs: an ADD whose
+	// result cannot be recorded fails here, with nothing to undo.
+	start := c.stepStart()
+	pending, err := c.prepareCache(ch.name, rt)
+	if err != nil {
+		c.cacheAccessed(ctx, EventCacheWrite, "ADD", ch.name, rt, start, err)
+		return nil, fmt.Errorf("failed to set network %q cached result: %w", ch.name, err)
+	}
 	var (
 		result  types.Result
 		encoded []byte
@@ -196,17 +204,21 @@ func (c *CNIConfig) add(ctx context.Context, ch *chain, rt *RuntimeConf) (types.
 		req := request{network: ch.name, cniVersion: ch.cniVersion, prevResult: encoded, capabilityArgs: rt.CapabilityArgs}
 		res, err := c.run(ctx, ch, i, "ADD", verbAdd, &req, rt, true)
 		if err != nil {
+			pending.abort()
 			return nil, err
 		}
 		result = res
 		if encoded, err = json.Marshal(res); err != nil {
+			pending.abort()
 			return nil, ch.pluginErr(i, verbAdd, "", fmt.Errorf("encoding the result: %w", err))
 		}
 	}
-	start := c.stepStart()
-	err := c.writeCache(ch.name, ch.bytes, encoded, rt)
+	start = c.stepStart()
+	err = pending.commit(c, ch.name, ch.bytes, encoded, rt)
 	c.cacheAccessed(ctx, EventCacheWrite, "ADD", ch.name, rt, start, err)
 	if err != nil {
+		// As in the reference: the plugins' work stays, the caller's DEL
+		// (or a GC) releases it; the error says so (PluginsRan).
 		return nil, fmt.Errorf("failed to set network %q cached result: %w", ch.name, err)
 	}
 	if result == nil || ch.cniVersion == "" || result.Version() == ch.cniVersion {
@@ -259,11 +271,16 @@ func (c *CNIConfig) del(ctx context.Context, ch *chain, rt *RuntimeConf) error {
 		}
 	}
 	start := c.stepStart()
-	err := c.removeCache(ch.name, rt)
-	c.cacheAccessed(ctx, EventCacheRemove, "DEL", ch.name, rt, start, err)
-	if err != nil {
-		return fmt.Errorf("network %q: removing the cached result: %w", ch.name, err)
+	if err := c.removeCache(ch.name, rt); err != nil {
+		// The plugins succeeded, so does the DEL, as in the reference: a
+		// runtime retrying DEL until it succeeds would otherwise never
+		// let go of the container. The entry stays for a later DEL or GC
+		// to remove; the event hook is told.
+		c.cacheAccessed(ctx, EventCacheRemove, "DEL", ch.name, rt, start,
+			&CacheError{Op: "remove", File: cacheFile(c.cacheDirFor(rt), ch.name, rt), Err: err})
+		return nil
 	}
+	c.cacheAccessed(ctx, EventCacheRemove, "DEL", ch.name, rt, start, nil)
 	return nil
 }
 
@@ -309,7 +326,12 @@ func (c *CNIConfig) withAttachmentLock(ctx context.Context, command string, ch *
 // prevResult, records the configuration and the final result in the cache
 // and returns that result, in the network's version. Identifiers, CNI_ARGS
 // and the version are checked before any plugin runs. A plugin failure is
-// a *PluginError naming the plugin, its position and the operation.
+// a *PluginError naming the plugin, its position and the operation. The
+// cache entry's file is created before the first plugin runs, so a cache
+// directory where nothing can be written fails the ADD with a *CacheError
+// before any plugin runs; when writing the result fails after the plugins
+// succeeded (a full disk), the *CacheError has PluginsRan set and, as with
+// the reference library, the caller's DEL releases the attachment.
 func (c *CNIConfig) AddNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) (types.Result, error) {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {
@@ -353,7 +375,11 @@ func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigLis
 // on the network's plugins in reverse order, each getting the cached result
 // as prevResult (0.4.0 and later), then removes the cache entry. It
 // succeeds when repeated and when the cache entry is missing, empty or
-// corrupt (the plugins then get no prevResult).
+// corrupt (the plugins then get no prevResult), and, as the reference
+// library's, when its plugins succeeded but the entry cannot be removed:
+// that is reported to the event hook (EventCacheRemove with a *CacheError)
+// and a later DEL or GC removes the entry. Lock files that cannot be set
+// up do not stop it either (see EventLocksDegraded).
 func (c *CNIConfig) DelNetworkList(ctx context.Context, list *NetworkConfigList, rt *RuntimeConf) error {
 	ctx = orBackground(ctx)
 	if err := checkList(list); err != nil {

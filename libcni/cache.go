@@ -78,9 +78,102 @@ func cacheFile(dir, network string, rt *RuntimeConf) string {
 	return filepath.Join(dir, cacheResultsDir, network+"-"+rt.ContainerID+"-"+rt.IfName)
 }
 
+// pendingEntry is an attachment's cache entry being written: its
+// temporary file is created before the ADD's plugins run, so that an ADD
+// whose result could not be recorded (a read-only cache, a file where the
+// directory should be, no inode left) fails before any plugin runs; the
+// write and the rename into place follow the plugins. Creating the file
+// first costs no system call: it is the create the write would do.
+type pendingEntry struct {
+	tmp  tempFile
+	name string // the entry's final path
+}
+
+// prepareCache creates the temporary file of the attachment's cache entry
+// (and the results directory when it is missing). A failure is a
+// *CacheError.
+func (c *CNIConfig) prepareCache(network string, rt *RuntimeConf) (pendingEntry, error) {
+	name := cacheFile(c.cacheDirFor(rt), network, rt)
+	tmp, err := createTempIn(filepath.Dir(name))
+	if err != nil {
+		return pendingEntry{}, &CacheError{Op: "write", File: name, Err: err}
+	}
+	return pendingEntry{tmp: tmp, name: name}, nil
+}
+
+// createTempIn creates a new temporary file in dir, creating dir when the
+// first attempt finds it missing, and trying other names while the chosen
+// one exists.
+func createTempIn(dir string) (tempFile, error) {
+	t, err := createTempTry(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, cacheDirPerm); err != nil {
+			return t, err
+		}
+		t, err = createTempTry(dir)
+	}
+	return t, err
+}
+
+func createTempTry(dir string) (tempFile, error) {
+	for try := 0; ; try++ {
+		t, err := createTemp(filepath.Join(dir, tempPrefix+strconv.FormatUint(rand.Uint64()>>1, 36)))
+		if err == nil || !errors.Is(err, fs.ErrExist) || try == 100 {
+			return t, err
+		}
+	}
+}
+
+// abort removes the temporary file of an ADD that failed.
+func (p pendingEntry) abort() { p.tmp.discard() }
+
+// commit writes the attachment's configuration and result into the
+// temporary file and renames it into place. resultJSON is the JSON
+// encoding of the result, or nil for none. A failure is a *CacheError with
+// PluginsRan set; the temporary file is gone then.
+func (p pendingEntry) commit(c *CNIConfig, network string, config, resultJSON []byte, rt *RuntimeConf) error {
+	data, err := c.cacheEntryBytes(network, config, resultJSON, rt)
+	if err != nil {
+		p.abort()
+	} else {
+		err = commitTemp(p.tmp, p.name, data, c.durable)
+	}
+	if err != nil {
+		return &CacheError{Op: "write", File: p.name, PluginsRan: true, Err: err}
+	}
+	return nil
+}
+
+// commitTemp writes data into tmp and renames it to name, syncing the file
+// and the directory when durable. tmp is gone when it fails.
+func commitTemp(tmp tempFile, name string, data []byte, durable bool) error {
+	if err := tmp.finish(data, durable); err != nil {
+		return err
+	}
+	if err := renameFile(tmp.name, name); err != nil {
+		_ = removeFile(tmp.name)
+		return err
+	}
+	if durable {
+		if err := syncDir(filepath.Dir(name)); err != nil {
+			return fmt.Errorf("cache entry %s is in place but syncing its directory failed: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // writeCache records the attachment's configuration and result. resultJSON
 // is the JSON encoding of the result, or nil for none.
 func (c *CNIConfig) writeCache(network string, config, resultJSON []byte, rt *RuntimeConf) error {
+	data, err := c.cacheEntryBytes(network, config, resultJSON, rt)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(cacheFile(c.cacheDirFor(rt), network, rt), data, c.durable)
+}
+
+// cacheEntryBytes encodes the attachment's cache entry.
+func (c *CNIConfig) cacheEntryBytes(network string, config, resultJSON []byte, rt *RuntimeConf) ([]byte, error) {
 	entry := cacheEntry{
 		Kind:           CNICacheV1,
 		ContainerID:    rt.ContainerID,
@@ -96,9 +189,9 @@ func (c *CNIConfig) writeCache(network string, config, resultJSON []byte, rt *Ru
 	}
 	data, err := encodeCacheEntry(&entry)
 	if err != nil {
-		return fmt.Errorf("encoding cache entry: %w", err)
+		return nil, fmt.Errorf("encoding cache entry: %w", err)
 	}
-	return writeFileAtomic(cacheFile(c.cacheDirFor(rt), network, rt), data, c.durable)
+	return data, nil
 }
 
 // encodeCacheEntry encodes e byte for byte as json.Marshal does, in one
@@ -166,43 +259,11 @@ func encodeCacheEntry(e *cacheEntry) ([]byte, error) {
 // created only when the first attempt finds it missing, so the usual write
 // is four system calls: create, write, close, rename.
 func writeFileAtomic(name string, data []byte, durable bool) error {
-	dir := filepath.Dir(name)
-	tmp, err := writeTemp(dir, data, durable)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, cacheDirPerm); err != nil {
-			return err
-		}
-		tmp, err = writeTemp(dir, data, durable)
-	}
+	tmp, err := createTempIn(filepath.Dir(name))
 	if err != nil {
 		return err
 	}
-	if err := renameFile(tmp, name); err != nil {
-		_ = removeFile(tmp)
-		return err
-	}
-	if durable {
-		if err := syncDir(dir); err != nil {
-			return fmt.Errorf("cache entry %s is in place but syncing its directory failed: %w", name, err)
-		}
-	}
-	return nil
-}
-
-// writeTemp writes data to a new temporary file in dir, trying other names
-// while the chosen one exists, and returns its name. A failed write leaves
-// no file behind.
-func writeTemp(dir string, data []byte, durable bool) (string, error) {
-	for try := 0; ; try++ {
-		tmp := filepath.Join(dir, tempPrefix+strconv.FormatUint(rand.Uint64()>>1, 36))
-		err := createExclusive(tmp, data, durable)
-		if err == nil {
-			return tmp, nil
-		}
-		if !errors.Is(err, fs.ErrExist) || try == 100 {
-			return "", err
-		}
-	}
+	return commitTemp(tmp, name, data, durable)
 }
 
 // removeCache deletes the attachment's cache file; a missing file is not an

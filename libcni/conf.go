@@ -489,11 +489,17 @@ func rawString(raw json.RawMessage) (string, bool) {
 }
 
 // readConfFile reads a configuration file, refusing files larger than
-// MaxConfigFileSize.
+// MaxConfigFileSize and, without waiting for them, files that are not
+// regular files (a FIFO would block the open and the read until a writer
+// came; see NotRegularFileError).
 func readConfFile(name string) ([]byte, error) {
-	data, err := readFileLimit(name, MaxConfigFileSize)
+	data, err := readRegularLimit(name, MaxConfigFileSize)
 	if errors.Is(err, errFileTooLarge) {
 		return nil, tooLarge(name)
+	}
+	var nr *NotRegularFileError
+	if errors.As(err, &nr) {
+		return nil, &ConfigError{File: name, Err: fmt.Errorf("error reading %s: %w", name, err)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("error reading %s: %w", name, err)

@@ -406,10 +406,14 @@ func TestConfListFromFileIOErrors(t *testing.T) {
 	_, err = libcni.ConfListFromFile(big)
 	confRequireConfigError(t, err, big, "", "larger than the 8 MiB limit")
 
-	// A device that never ends is cut off at the limit.
+	// A device that never ends is refused before it is read.
 	if _, err := os.Stat("/dev/zero"); err == nil {
 		_, err = libcni.ConfListFromFile("/dev/zero")
-		confRequireConfigError(t, err, "/dev/zero", "", "larger than the 8 MiB limit")
+		confRequireConfigError(t, err, "/dev/zero", "", "not a regular file (character device)")
+		var nr *libcni.NotRegularFileError
+		require.ErrorAs(t, err, &nr)
+		assert.Equal(t, "/dev/zero", nr.Path)
+		assert.NotZero(t, nr.Mode&fs.ModeCharDevice)
 	}
 
 	// The plugin directory exists but is a file: reading it fails.

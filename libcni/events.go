@@ -28,11 +28,22 @@ const (
 	// stale attachments) is not reported.
 	EventCacheRead
 	// EventCacheRemove is the removal of an attachment's cache entry (DEL).
+	// A removal that failed after the DEL's plugins succeeded does not
+	// fail the DEL (as in the reference library); its Err, a *CacheError,
+	// is only reported here, and a later DEL or GC removes the entry.
 	EventCacheRemove
+	// EventLocksDegraded reports an operation that runs without
+	// cross-process locks because the lock files of its cache directory
+	// cannot be opened or created (read-only or full file system, ...):
+	// its locks then exclude only the operations of the same CNIConfig.
+	// Err is a *LockSetupError. It comes before the operation's lock
+	// waits; the lock files are tried again once no operation of the
+	// CNIConfig uses the degraded locks.
+	EventLocksDegraded
 )
 
-// String returns "plugin-run", "lock-wait", "cache-write", "cache-read" or
-// "cache-remove".
+// String returns "plugin-run", "lock-wait", "cache-write", "cache-read",
+// "cache-remove" or "locks-degraded".
 func (k EventKind) String() string {
 	switch k {
 	case EventPluginRun:
@@ -45,6 +56,8 @@ func (k EventKind) String() string {
 		return "cache-read"
 	case EventCacheRemove:
 		return "cache-remove"
+	case EventLocksDegraded:
+		return "locks-degraded"
 	}
 	return "unknown"
 }

@@ -18,13 +18,14 @@ func openDirFD(path string) int {
 }
 
 // openRead opens name for reading: relative to dirfd, or, with noDir, name
-// inside dir (a whole path when dir is empty).
+// inside dir (a whole path when dir is empty). O_NONBLOCK: a FIFO put in
+// the file's place must not block the open (it then reads as empty).
 func openRead(dirfd int, dir, name string) (fd int, err error) {
 	err = ignoringEINTR(func() (err error) {
 		if dirfd != noDir {
-			fd, err = syscall.Openat(dirfd, name, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			fd, err = syscall.Openat(dirfd, name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 		} else {
-			fd, err = syscall.Open(joinDir(dir, name), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			fd, err = syscall.Open(joinDir(dir, name), syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 		}
 		return err
 	})

@@ -4,6 +4,7 @@ package libcni
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -15,21 +16,36 @@ import (
 // and os.Remove an rmdir after a failed unlink. Descriptors are
 // close-on-exec, so plugins never inherit them.
 
-// createExclusive creates name, which must not exist, with mode
-// cacheFilePerm (less the umask), writes data to it, syncs it when asked,
-// and closes it. When writing fails the file is removed again.
-func createExclusive(name string, data []byte, sync bool) error {
+// tempFile is a cache file created, empty, before its contents are
+// known: an ADD creates it before running any plugin, so that a cache
+// directory where nothing can be recorded (read-only, replaced by a file,
+// out of inodes) fails the ADD before a plugin runs.
+type tempFile struct {
+	fd   int
+	name string
+}
+
+// createTemp creates name, which must not exist, with mode cacheFilePerm
+// (less the umask), open for writing.
+func createTemp(name string) (tempFile, error) {
 	var fd int
 	err := ignoringEINTR(func() (err error) {
 		fd, err = syscall.Open(name, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, cacheFilePerm)
 		return err
 	})
 	if err != nil {
-		return &os.PathError{Op: "open", Path: name, Err: err}
+		return tempFile{fd: -1}, &os.PathError{Op: "open", Path: name, Err: err}
 	}
+	return tempFile{fd: fd, name: name}, nil
+}
+
+// finish writes data to the file, syncs it when asked, and closes it.
+// When writing fails the file is removed again.
+func (t tempFile) finish(data []byte, sync bool) error {
+	var err error
 	for len(data) > 0 && err == nil {
 		var n int
-		n, err = syscall.Write(fd, data)
+		n, err = syscall.Write(t.fd, data)
 		switch {
 		case errors.Is(err, syscall.EINTR):
 			err = nil
@@ -41,16 +57,80 @@ func createExclusive(name string, data []byte, sync bool) error {
 		}
 	}
 	if err == nil && sync {
-		err = ignoringEINTR(func() error { return syscall.Fsync(fd) })
+		err = ignoringEINTR(func() error { return syscall.Fsync(t.fd) })
 	}
-	if cerr := syscall.Close(fd); err == nil {
+	if cerr := syscall.Close(t.fd); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		_ = syscall.Unlink(name)
-		return &os.PathError{Op: "write", Path: name, Err: err}
+		_ = syscall.Unlink(t.name)
+		return &os.PathError{Op: "write", Path: t.name, Err: err}
 	}
 	return nil
+}
+
+// discard closes and removes the file.
+func (t tempFile) discard() {
+	_ = syscall.Close(t.fd)
+	_ = syscall.Unlink(t.name)
+}
+
+// createExclusive creates name, which must not exist, writes data to it,
+// syncs it when asked, and closes it. When writing fails the file is
+// removed again.
+func createExclusive(name string, data []byte, sync bool) error {
+	t, err := createTemp(name)
+	if err != nil {
+		return err
+	}
+	return t.finish(data, sync)
+}
+
+// readRegularLimit is readFileLimit for a file that must be a regular
+// file (a configuration file): it is opened without waiting (O_NONBLOCK,
+// so a FIFO does not block the open) and refused with a
+// *NotRegularFileError, before any read, when it is neither a regular file
+// nor a directory (whose read fails with EISDIR, as the reference's does).
+// One fstat more than readFileLimit.
+func readRegularLimit(name string, limit int) ([]byte, error) {
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		return err
+	})
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	var st syscall.Stat_t
+	if err := ignoringEINTR(func() error { return syscall.Fstat(fd, &st) }); err != nil {
+		_ = syscall.Close(fd)
+		return nil, &os.PathError{Op: "stat", Path: name, Err: err}
+	}
+	// A directory is read, and fails as in the reference (EISDIR).
+	if t := uint32(st.Mode) & syscall.S_IFMT; t != syscall.S_IFREG && t != syscall.S_IFDIR {
+		_ = syscall.Close(fd)
+		return nil, &NotRegularFileError{Path: name, Mode: modeType(uint32(st.Mode))}
+	}
+	return readFD(fd, "", name, make([]byte, 0, 4096), limit)
+}
+
+// modeType returns the fs.FileMode type bits of a stat mode.
+func modeType(m uint32) fs.FileMode {
+	switch m & syscall.S_IFMT {
+	case syscall.S_IFDIR:
+		return fs.ModeDir
+	case syscall.S_IFIFO:
+		return fs.ModeNamedPipe
+	case syscall.S_IFSOCK:
+		return fs.ModeSocket
+	case syscall.S_IFCHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFBLK:
+		return fs.ModeDevice
+	case syscall.S_IFLNK:
+		return fs.ModeSymlink
+	}
+	return fs.ModeIrregular
 }
 
 // readFileLimit reads the whole file name into a new slice, failing with
@@ -101,11 +181,16 @@ func readUpTo(dirfd int, dir, name string, buf []byte, limit int) ([]byte, error
 	buf = buf[:0]
 	fd, err := openRead(dirfd, dir, name)
 	if err != nil {
-		if dir != "" {
-			name = filepath.Join(dir, name)
-		}
-		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+		return nil, &os.PathError{Op: "open", Path: joinDir(dir, name), Err: err}
 	}
+	return readFD(fd, dir, name, buf, limit)
+}
+
+// readFD reads fd, the open file name inside dir (see joinDir), to its end
+// into buf[:0], growing it as needed, and closes it; with limit >= 0 it
+// stops with errFileTooLarge after more than limit bytes.
+func readFD(fd int, dir, name string, buf []byte, limit int) ([]byte, error) {
+	var err error
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -131,10 +216,7 @@ func readUpTo(dirfd int, dir, name string, buf []byte, limit int) ([]byte, error
 		err = cerr
 	}
 	if err != nil {
-		if dir != "" {
-			name = filepath.Join(dir, name)
-		}
-		return nil, &os.PathError{Op: "read", Path: name, Err: err}
+		return nil, &os.PathError{Op: "read", Path: joinDir(dir, name), Err: err}
 	}
 	return buf, nil
 }

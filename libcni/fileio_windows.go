@@ -9,25 +9,65 @@ import (
 	"path/filepath"
 )
 
+// tempFile is a cache file created, empty, before its contents are
+// known (see the unix version).
+type tempFile struct {
+	f    *os.File
+	name string
+}
+
+// createTemp creates name, which must not exist, with mode cacheFilePerm,
+// open for writing.
+func createTemp(name string) (tempFile, error) {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, cacheFilePerm)
+	if err != nil {
+		return tempFile{}, err
+	}
+	return tempFile{f: f, name: name}, nil
+}
+
+// finish writes data to the file, syncs it when asked, and closes it.
+// When writing fails the file is removed again.
+func (t tempFile) finish(data []byte, sync bool) error {
+	_, err := t.f.Write(data)
+	if err == nil && sync {
+		err = t.f.Sync()
+	}
+	if cerr := t.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(t.name)
+	}
+	return err
+}
+
+// discard closes and removes the file.
+func (t tempFile) discard() {
+	_ = t.f.Close()
+	_ = os.Remove(t.name)
+}
+
 // createExclusive creates name, which must not exist, with mode
 // cacheFilePerm, writes data to it, syncs it when asked, and closes it.
 // When writing fails the file is removed again.
 func createExclusive(name string, data []byte, sync bool) error {
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, cacheFilePerm)
+	t, err := createTemp(name)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
-	if err == nil && sync {
-		err = f.Sync()
+	return t.finish(data, sync)
+}
+
+// readRegularLimit is readFileLimit for a file that must be a regular
+// file (a configuration file); another kind is refused with a
+// *NotRegularFileError before it is read.
+func readRegularLimit(name string, limit int) ([]byte, error) {
+	fi, err := os.Stat(name)
+	if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil, &NotRegularFileError{Path: name, Mode: fi.Mode().Type()}
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.Remove(name)
-	}
-	return err
+	return readFileLimit(name, limit)
 }
 
 // dirHandle is a directory whose files are read by name.

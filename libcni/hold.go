@@ -175,10 +175,7 @@ func (c *CNIConfig) HoldContainer(ctx context.Context, containerID string, netwo
 		// Nested holds of one container would wait for each other.
 		return nil, nil, prev.conflict("HoldContainer", "", containerID)
 	}
-	l, err := c.lockersFor(cacheDir)
-	if err != nil {
-		return nil, nil, err
-	}
+	l := c.lockersFor(cacheDir)
 	var (
 		shared []*lock.Held
 		ch     *lock.Held
@@ -197,6 +194,7 @@ func (c *CNIConfig) HoldContainer(ctx context.Context, containerID string, netwo
 			l.done()
 		}
 	}()
+	c.reportDegraded(ctx, l, "", "", containerID)
 	for _, n := range names {
 		start := c.stepStart()
 		h, err := l.network.RLock(ctx, n)
@@ -209,11 +207,12 @@ func (c *CNIConfig) HoldContainer(ctx context.Context, containerID string, netwo
 		}
 	}
 	start := c.stepStart()
-	ch, err = l.container.Lock(ctx, containerID)
+	ch, err := l.container.Lock(ctx, containerID)
 	c.lockWaited(ctx, LockContainer, "", "", containerID, start, err)
 	if err != nil {
 		return nil, nil, fmt.Errorf("waiting for the lock of container %q: %w", containerID, err)
 	}
+	l.refreshNetwork()
 	handed = true
 	h := &held{st: c.st, cacheDir: cacheDir, containerID: containerID, networks: names}
 	var once sync.Once

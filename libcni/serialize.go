@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/pkg/lock"
@@ -58,10 +60,19 @@ func newState() *state {
 type lockers struct {
 	network   *lock.Locker
 	container *lock.Locker
+	dir       string // the cache directory
 	temporary bool   // made for one operation: closed by done
 	st        *state // owner of a kept set; nil when temporary
 	users     int    // operations and holds using a kept set; guarded by st.mu
 	closing   bool   // CNIConfig.Close ran while in use; guarded by st.mu
+	// degraded is why the lock files could not be set up, when the two
+	// lockers are process-local (lock.NewProcessLocal) instead: a kept
+	// degraded set is dropped when its last user is done, so that the
+	// next operation tries the lock files again.
+	degraded *LockSetupError
+	// reopens is how many times the container locker has found its lock
+	// file removed and reopened it, as last seen.
+	reopens atomic.Int64
 }
 
 // done ends one use of l, taken by lockersFor, once the locks taken
@@ -76,6 +87,11 @@ func (l *lockers) done() {
 	l.st.mu.Lock()
 	l.users--
 	last := l.users == 0 && l.closing
+	if l.users == 0 && l.degraded != nil && !l.closing {
+		if l.st.lockers[l.dir] == l {
+			delete(l.st.lockers, l.dir)
+		}
+	}
 	l.st.mu.Unlock()
 	if last {
 		l.close()
@@ -88,46 +104,78 @@ func (l *lockers) close() {
 	_ = l.container.Close()
 }
 
-func newLockers(cacheDir string) (*lockers, error) {
+// newLockers opens the lock files of cacheDir. Where they cannot be opened
+// or created (a read-only, full or unwritable file system, a file where a
+// directory should be), locking must not be the reason an operation, above
+// all a DEL, cannot run: the lockers are then process-local, and degraded
+// says why.
+//
+// The network locker does not check its lock file for removal at each
+// acquisition; the container locker does (one fstat per operation), and
+// refreshNetwork catches up when it finds its file removed (both live in
+// <cacheDir>/locks, so a removal usually takes both).
+func newLockers(cacheDir string) *lockers {
 	base := filepath.Join(cacheDir, locksDir)
-	n, err := lock.New(filepath.Join(base, networkLocksDir))
-	if err != nil {
-		return nil, fmt.Errorf("setting up network locks: %w", err)
-	}
-	ct, err := lock.New(filepath.Join(base, containerLocksDir))
-	if err != nil {
+	l := &lockers{dir: cacheDir}
+	n, err := lock.New(filepath.Join(base, networkLocksDir), lock.WithoutStaleCheck())
+	if err == nil {
+		var ct *lock.Locker
+		if ct, err = lock.New(filepath.Join(base, containerLocksDir)); err == nil {
+			l.network, l.container = n, ct
+			return l
+		}
 		_ = n.Close()
-		return nil, fmt.Errorf("setting up container locks: %w", err)
 	}
-	return &lockers{network: n, container: ct}, nil
+	l.degraded = &LockSetupError{Dir: base, Err: err}
+	l.network = lock.NewProcessLocal(filepath.Join(base, networkLocksDir))
+	l.container = lock.NewProcessLocal(filepath.Join(base, containerLocksDir))
+	return l
+}
+
+// refreshNetwork reopens the network lock file when the container locker
+// has found the container lock file removed since this was last checked
+// (see lock.Locker.Reopens): the directory holding both was probably
+// removed. Called with the container lock held; no system call unless
+// the container locker reopened.
+func (l *lockers) refreshNetwork() {
+	n, _ := l.container.Reopens()
+	if int64(n) == l.reopens.Load() {
+		return
+	}
+	l.reopens.Store(int64(n))
+	_, _ = l.network.Refresh()
+}
+
+// reportDegraded emits an EventLocksDegraded when l is degraded.
+func (c *CNIConfig) reportDegraded(ctx context.Context, l *lockers, command, network, containerID string) {
+	if l.degraded == nil || c.hook == nil {
+		return
+	}
+	c.emit(ctx, &Event{Kind: EventLocksDegraded, Command: command, Network: network, ContainerID: containerID,
+		Start: time.Now(), Err: l.degraded})
 }
 
 // lockersFor returns the lockers of cacheDir for one use, which the caller
 // ends with done. A CNIConfig built by a constructor keeps them (with one
 // open descriptor per namespace) until Close; one without state makes
 // temporary ones.
-func (c *CNIConfig) lockersFor(cacheDir string) (*lockers, error) {
+func (c *CNIConfig) lockersFor(cacheDir string) *lockers {
 	if c.st == nil {
-		l, err := newLockers(cacheDir)
-		if err == nil {
-			l.temporary = true
-		}
-		return l, err
+		l := newLockers(cacheDir)
+		l.temporary = true
+		return l
 	}
 	c.st.mu.Lock()
 	defer c.st.mu.Unlock()
 	if l, ok := c.st.lockers[cacheDir]; ok {
 		l.users++
-		return l, nil
+		return l
 	}
-	l, err := newLockers(cacheDir)
-	if err != nil {
-		return nil, err
-	}
+	l := newLockers(cacheDir)
 	l.st = c.st
 	l.users = 1
 	c.st.lockers[cacheDir] = l
-	return l, nil
+	return l
 }
 
 // Close releases what c keeps open between operations: the descriptors of
@@ -176,10 +224,7 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, netwo
 	if covered, err := heldFrom(ctx).coversAttachment(c, command, cacheDir, network, containerID); covered || err != nil {
 		return noUnlock, err
 	}
-	l, err := c.lockersFor(cacheDir)
-	if err != nil {
-		return nil, err
-	}
+	l := c.lockersFor(cacheDir)
 	// Until the locks are handed to the caller, a panicking event hook
 	// must not leave them taken.
 	var nh, ch *lock.Held
@@ -191,6 +236,7 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, netwo
 			l.done()
 		}
 	}()
+	c.reportDegraded(ctx, l, command, network, containerID)
 	start := c.stepStart()
 	nh, err = l.network.RLock(ctx, network)
 	c.lockWaited(ctx, LockNetwork, command, network, containerID, start, err)
@@ -203,6 +249,7 @@ func (c *CNIConfig) lockAttachment(ctx context.Context, command, cacheDir, netwo
 	if err != nil {
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
 	}
+	l.refreshNetwork()
 	handed = true
 	return unlocker(l, nh, ch), nil
 }
@@ -216,10 +263,7 @@ func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, networ
 	if err := heldFrom(ctx).conflictsContainer(command, cacheDir, network, containerID); err != nil {
 		return nil, err
 	}
-	l, err := c.lockersFor(cacheDir)
-	if err != nil {
-		return nil, err
-	}
+	l := c.lockersFor(cacheDir)
 	var ch *lock.Held
 	handed := false
 	defer func() {
@@ -228,12 +272,14 @@ func (c *CNIConfig) lockContainer(ctx context.Context, command, cacheDir, networ
 			l.done()
 		}
 	}()
+	c.reportDegraded(ctx, l, command, network, containerID)
 	start := c.stepStart()
 	ch, err = l.container.Lock(ctx, containerID)
 	c.lockWaited(ctx, LockContainer, command, network, containerID, start, err)
 	if err != nil {
 		return nil, fmt.Errorf("network %q: waiting for the lock of container %q: %w", network, containerID, err)
 	}
+	l.refreshNetwork()
 	handed = true
 	return unlocker(l, nil, ch), nil
 }
@@ -246,10 +292,7 @@ func (c *CNIConfig) lockNetworkGC(ctx context.Context, cacheDir, network string)
 	if err := heldFrom(ctx).conflictsNetworkGC(cacheDir, network); err != nil {
 		return nil, err
 	}
-	l, err := c.lockersFor(cacheDir)
-	if err != nil {
-		return nil, err
-	}
+	l := c.lockersFor(cacheDir)
 	var nh *lock.Held
 	handed := false
 	defer func() {
@@ -258,6 +301,9 @@ func (c *CNIConfig) lockNetworkGC(ctx context.Context, cacheDir, network string)
 			l.done()
 		}
 	}()
+	c.reportDegraded(ctx, l, "GC", network, "")
+	// GC is no hot path: check the network lock file (see newLockers).
+	_, _ = l.network.Refresh()
 	start := c.stepStart()
 	nh, err = l.network.Lock(ctx, network)
 	c.lockWaited(ctx, LockNetworkGC, "GC", network, "", start, err)

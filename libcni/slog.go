@@ -58,6 +58,8 @@ func slogLevel(ev *Event) (slog.Level, string) {
 			return slog.LevelDebug, "CNI lock acquired"
 		}
 		return slog.LevelWarn, "CNI lock wait failed"
+	case EventLocksDegraded:
+		return slog.LevelWarn, "CNI locks degraded to this process"
 	}
 	var msg, failed string
 	switch ev.Kind {
@@ -112,6 +114,7 @@ func slogAttrs(ev *Event) []slog.Attr {
 		attrs = append(attrs, slog.Int("stdin_bytes", ev.StdinBytes), slog.Int("stdout_bytes", ev.StdoutBytes))
 	case EventLockWait:
 		attrs = append(attrs, slog.String("lock", ev.Lock.String()))
+	case EventLocksDegraded:
 	default:
 		attrs = append(attrs, slog.String("cache_file", ev.CacheFile))
 	}

@@ -56,29 +56,6 @@ func openRangeFile(_ osLocker, path string, mode fs.FileMode) (*rangeFile, error
 	return r, nil
 }
 
-// tryLock attempts to lock the byte at off without blocking; it reports
-// false, nil when another open file holds a conflicting lock.
-func (r *rangeFile) tryLock(off int64, shared bool) (bool, error) {
-	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Start: off, Len: 1}
-	if shared {
-		lk.Type = syscall.F_RDLCK
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if r.closed {
-		return false, &os.PathError{Op: "fcntl", Path: r.path, Err: os.ErrClosed}
-	}
-	err := ignoringEINTR(func() error { return syscall.FcntlFlock(r.fd, fOFDSetlk, &lk) })
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, syscall.EAGAIN), errors.Is(err, syscall.EACCES):
-		return false, nil
-	default:
-		return false, &os.PathError{Op: "fcntl", Path: r.path, Err: err}
-	}
-}
-
 // unlock drops this file's lock on the byte at off.
 func (r *rangeFile) unlock(off int64) error {
 	lk := syscall.Flock_t{Type: syscall.F_UNLCK, Start: off, Len: 1}

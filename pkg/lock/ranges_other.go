@@ -18,9 +18,6 @@ func openRangeFile(osLocker, string, fs.FileMode) (*rangeFile, error) {
 	return nil, errors.ErrUnsupported
 }
 
-// tryLock is never reached.
-func (*rangeFile) tryLock(int64, bool) (bool, error) { return false, errors.ErrUnsupported }
-
 // unlock is never reached.
 func (*rangeFile) unlock(int64) error { return errors.ErrUnsupported }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,4 +129,55 @@ func TestWithoutStaleCheckAndRefresh(t *testing.T) {
 	require.NoError(t, h.Unlock())
 	require.NoError(t, held.Unlock())
 	assert.False(t, waitsFor(t, fresh, "net", time.Second))
+}
+
+// Reopening under load leaks no lock: goroutines keep taking and releasing
+// keys, exclusive and shared, while the directory is removed several
+// times; afterwards a Locker made last takes every key at once, so no
+// lock taken again on a new file was left behind.
+func TestRemovedRangeFileUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "locks")
+	l := newTestLocker(t, dir)
+	keys := []string{"a", "b", "c", "d"}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				key := keys[(i+n)%len(keys)]
+				var h *Held
+				var err error
+				if n%3 == 0 {
+					h, err = l.RLock(ctx, key)
+				} else {
+					h, err = l.Lock(ctx, key)
+				}
+				if !assert.NoError(t, err) {
+					return
+				}
+				time.Sleep(50 * time.Microsecond)
+				assert.NoError(t, h.Unlock())
+			}
+		})
+	}
+	for range 5 {
+		time.Sleep(20 * time.Millisecond)
+		require.NoError(t, os.RemoveAll(dir))
+	}
+	time.Sleep(20 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	n, _ := l.Reopens()
+	assert.Positive(t, n)
+
+	last := newTestLocker(t, dir)
+	for _, k := range keys {
+		assert.False(t, waitsFor(t, last, k, 100*time.Millisecond), "key %q left locked", k)
+	}
 }
