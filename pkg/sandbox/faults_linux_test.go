@@ -3,12 +3,14 @@
 package sandbox_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -135,10 +137,11 @@ func TestAttachCacheFaults(t *testing.T) {
 }
 
 // TestDetachAndGCReadOnlyCache: a cache that turns read-only after the
-// Attach. Check and Status work (they write nothing); Detach and GC run
-// the plugins' DEL but cannot remove the entry, and say so with EROFS and
-// keep it; once the cache is writable again, a Detach or GC releases
-// everything and nothing is left cached.
+// Attach. Check and Status work (they write nothing). Detach and GC
+// succeed once the plugins' DEL did, as libcni's DEL does: the entry that
+// cannot be removed stays (libcni reports it to the event hook as a
+// *libcni.CacheError) and a later GC, the sandbox not live, runs the DEL
+// again and removes it once the cache is writable.
 func TestDetachAndGCReadOnlyCache(t *testing.T) {
 	if !requireRoot(t) {
 		return
@@ -149,7 +152,17 @@ func TestDetachAndGCReadOnlyCache(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
 			e.write("1.conflist", e.debugNet("one", "", ""))
-			m := e.manager()
+			var mu sync.Mutex
+			var removeErrs []error
+			cni := e.hookedCNI(func(_ context.Context, ev libcni.Event) {
+				var ce *libcni.CacheError
+				if ev.Kind == libcni.EventCacheRemove && errors.As(ev.Err, &ce) {
+					mu.Lock()
+					removeErrs = append(removeErrs, ev.Err)
+					mu.Unlock()
+				}
+			})
+			m := e.manager(sandbox.WithCNI(cni))
 			ctx := t.Context()
 			sb := sandbox.Sandbox{ID: "sb", NetNS: nsPath("sb")}
 			_, err := m.Attach(ctx, sb)
@@ -157,25 +170,24 @@ func TestDetachAndGCReadOnlyCache(t *testing.T) {
 			writable := readOnly(t, e.cache)
 			// CHECK only reads the cache.
 			require.NoError(t, m.Check(ctx, sandbox.Sandbox{ID: "sb"}))
-			assert.NotEmpty(t, m.Status(ctx))
 			assert.NoError(t, m.Status(ctx)[0].Err)
 
-			if op == "detach" {
-				err = m.Detach(ctx, sandbox.Sandbox{ID: "sb"})
-			} else {
-				err = m.GC(ctx, nil)
-			}
-			t.Logf("%s on a read-only cache: %v", op, err)
-			require.ErrorIs(t, err, syscall.EROFS)
-			assert.Equal(t, []string{"one/eth0"}, e.cached("sb"), "the entry stays for a retry")
-
-			writable()
 			if op == "detach" {
 				require.NoError(t, m.Detach(ctx, sandbox.Sandbox{ID: "sb"}))
 			} else {
 				require.NoError(t, m.GC(ctx, nil))
 			}
+			assert.Equal(t, []string{"DEL one eth0"}, filterCmd(e.calls(), "DEL"))
+			assert.Equal(t, []string{"one/eth0"}, e.cached("sb"), "the entry stays")
+			mu.Lock()
+			require.Len(t, removeErrs, 1)
+			assert.ErrorIs(t, removeErrs[0], syscall.EROFS)
+			mu.Unlock()
+
+			writable()
+			require.NoError(t, m.GC(ctx, nil))
 			assert.Empty(t, e.cached("sb"))
+			assert.Len(t, filterCmd(e.calls(), "DEL"), 2, "GC ran the DEL again")
 		})
 	}
 }
