@@ -143,7 +143,8 @@ func TestSoakKills(t *testing.T) {
 
 	// The kills, each at a random moment of a run (its start and recovery
 	// included). Before the next start the orphaned plugins of the
-	// killed runtime finish, as they would while a node's runtime restarts.
+	// killed runtime finish, as they would while a node's runtime restarts,
+	// and so do its `ip netns` commands.
 	kills := 0
 	for ; kills < wantKills; kills++ {
 		cmd := startChild()
@@ -154,7 +155,7 @@ func TestSoakKills(t *testing.T) {
 		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 			t.Fatalf("run %d ended before its kill (%v):\n%s", kills, err, childLog())
 		}
-		waitNoPlugins(t, pluginDir, 20*time.Second)
+		waitOrphans(t, pluginDir, prefix, 20*time.Second)
 	}
 	killCycles := cycles()
 
@@ -180,7 +181,7 @@ func TestSoakKills(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatalf("the last run did not stop:\n%s", childLog())
 	}
-	waitNoPlugins(t, pluginDir, 20*time.Second)
+	waitOrphans(t, pluginDir, prefix, 20*time.Second)
 	errs, _ := os.ReadFile(filepath.Join(work, "errors"))
 	assert.Empty(t, string(errs), "operations that failed in the runtime")
 
@@ -254,7 +255,12 @@ func hostLocalAddresses(t *testing.T, dataDir string) []string {
 }
 
 // pluginProcesses lists the processes running an executable of dir.
-func pluginProcesses(dir string) []string {
+func pluginProcesses(dir string) []string { return soakProcesses(dir, "") }
+
+// soakProcesses lists the processes running an executable of dir and,
+// with prefix set, those whose command line holds prefix (the `ip netns`
+// commands of the soak's runtime).
+func soakProcesses(dir, prefix string) []string {
 	procs, _ := os.ReadDir("/proc")
 	var out []string
 	for _, p := range procs {
@@ -264,18 +270,28 @@ func pluginProcesses(dir string) []string {
 		exe, err := os.Readlink(filepath.Join("/proc", p.Name(), "exe"))
 		if err == nil && filepath.Dir(exe) == filepath.Clean(dir) {
 			out = append(out, p.Name()+" "+exe)
+			continue
+		}
+		if prefix == "" {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", p.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmdline), prefix) {
+			out = append(out, p.Name()+" "+strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}
 	}
 	return out
 }
 
-// waitNoPlugins waits until no plugin of dir runs.
-func waitNoPlugins(t *testing.T, dir string, limit time.Duration) {
+// waitOrphans waits until the processes a killed runtime left (its
+// plugins, and its `ip netns` commands, which would otherwise make a
+// namespace after the next runtime's recovery) have ended.
+func waitOrphans(t *testing.T, dir, prefix string, limit time.Duration) {
 	t.Helper()
 	end := time.Now().Add(limit)
-	for len(pluginProcesses(dir)) > 0 {
+	for len(soakProcesses(dir, prefix)) > 0 {
 		if time.Now().After(end) {
-			t.Fatalf("plugin processes still running after %v: %q", limit, pluginProcesses(dir))
+			t.Fatalf("processes still running after %v: %q", limit, soakProcesses(dir, prefix))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
