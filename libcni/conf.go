@@ -169,14 +169,14 @@ func NetworkPluginConfsFromFiles(networkConfPath, networkName string) ([]*Plugin
 		return nil, &ConfigError{File: networkConfPath, Field: "name", Err: err}
 	}
 	pluginDir := filepath.Join(networkConfPath, networkName)
-	files, err := ConfFiles(pluginDir, []string{".conf"})
+	files, odd, err := confFiles(pluginDir, []string{".conf"})
 	if err != nil {
 		return nil, fmt.Errorf("failed to read plugin config files in %s: %w", pluginDir, err)
 	}
 	slices.Sort(files)
 	var confs []*PluginConfig
 	for _, file := range files {
-		data, err := readConfFile(file)
+		data, err := readConfFileOf(file, !slices.Contains(odd, file))
 		if err != nil {
 			return nil, err
 		}
@@ -493,18 +493,39 @@ func rawString(raw json.RawMessage) (string, bool) {
 // regular files (a FIFO would block the open and the read until a writer
 // came; see NotRegularFileError).
 func readConfFile(name string) ([]byte, error) {
-	data, err := readRegularLimit(name, MaxConfigFileSize)
+	return readConfFileOf(name, false)
+}
+
+// readConfFileOf is readConfFile for a file that a directory listing
+// (or a stat) has just found to be a regular file when regular is set:
+// the check of its type is then left out (one fstat less). It is still
+// opened without waiting, so a FIFO put in its place since reads as empty.
+func readConfFileOf(name string, regular bool) ([]byte, error) {
+	var (
+		data []byte
+		err  error
+	)
+	if regular {
+		data, err = readFileLimit(name, MaxConfigFileSize)
+	} else {
+		data, err = readRegularLimit(name, MaxConfigFileSize)
+	}
+	if err == nil {
+		return data, nil
+	}
+	return nil, readConfErr(name, err)
+}
+
+// readConfErr is the error of reading the configuration file name.
+func readConfErr(name string, err error) error {
 	if errors.Is(err, errFileTooLarge) {
-		return nil, tooLarge(name)
+		return tooLarge(name)
 	}
 	var nr *NotRegularFileError
 	if errors.As(err, &nr) {
-		return nil, &ConfigError{File: name, Err: fmt.Errorf("error reading %s: %w", name, err)}
+		return &ConfigError{File: name, Err: fmt.Errorf("error reading %s: %w", name, err)}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("error reading %s: %w", name, err)
-	}
-	return data, nil
+	return fmt.Errorf("error reading %s: %w", name, err)
 }
 
 func tooLarge(name string) error {
@@ -604,23 +625,35 @@ func ConfListFromFile(filename string) (*NetworkConfigList, error) {
 // extension, including the dot, is one of extensions. The result is in
 // lexical order. A directory that does not exist yields nil and no error.
 func ConfFiles(dir string, extensions []string) ([]string, error) {
+	files, _, err := confFiles(dir, extensions)
+	return files, err
+}
+
+// confFiles is ConfFiles, also returning those of the files that the
+// listing does not show as regular files (symbolic links, FIFOs, ...;
+// nil when there are none), whose type a read must check.
+func confFiles(dir string, extensions []string) (files, odd []string, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	files := []string{}
+	files = []string{}
 	for _, e := range entries {
 		if e.IsDir() {
 			continue
 		}
 		if slices.Contains(extensions, filepath.Ext(e.Name())) {
-			files = append(files, filepath.Join(dir, e.Name()))
+			file := filepath.Join(dir, e.Name())
+			files = append(files, file)
+			if !e.Type().IsRegular() {
+				odd = append(odd, file)
+			}
 		}
 	}
-	return files, nil
+	return files, odd, nil
 }
 
 // LoadConf returns the first single-plugin configuration (".conf" or

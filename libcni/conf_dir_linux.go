@@ -473,7 +473,8 @@ func (l *ConfLoader) readEntry(v *dirView, d *jsonx.Decoder, k confKind, i int) 
 	if lc != nil && lc.ver.same(ver) && lc.names[k].done {
 		return lc.data, lc.names[k].name, lc.names[k].ok, nil
 	}
-	next, data, name, ok, err := refresh(d, lc, ver, statErr == nil, v.path(k, i), k)
+	regular := statErr == nil && ver.mode&syscall.S_IFMT == syscall.S_IFREG
+	next, data, name, ok, err := refresh(d, lc, ver, statErr == nil, v.path(k, i), k, regular)
 	l.mu.Lock()
 	s.files[idx] = next
 	l.mu.Unlock()

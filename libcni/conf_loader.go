@@ -90,6 +90,7 @@ type confListing struct {
 	view  dirView // with fast
 	fast  bool
 	paths [2][]string // without fast: whole paths, per kind once listed
+	odd   [2][]string // those of paths not listed as regular files
 	done  [2]bool
 }
 
@@ -116,12 +117,12 @@ func (ls *confListing) files(k confKind) (int, error) {
 		return ls.view.count(k), nil
 	}
 	if !ls.done[k] {
-		files, err := ConfFiles(ls.dir, k.exts())
+		files, odd, err := confFiles(ls.dir, k.exts())
 		if err != nil {
 			return 0, err
 		}
 		slices.Sort(files)
-		ls.paths[k], ls.done[k] = files, true
+		ls.paths[k], ls.odd[k], ls.done[k] = files, odd, true
 	}
 	return len(ls.paths[k]), nil
 }
@@ -142,7 +143,8 @@ func (ls *confListing) read(d *jsonx.Decoder, k confKind, i int) (data []byte, n
 	if ls.fast {
 		return ls.l.readEntry(&ls.view, d, k, i)
 	}
-	return ls.l.read(d, ls.paths[k][i], k)
+	file := ls.paths[k][i]
+	return ls.l.read(d, file, k, !slices.Contains(ls.odd[k], file))
 }
 
 // own returns data for decoding: a copy when data may be cached, since
@@ -156,10 +158,11 @@ func (ls *confListing) own(data []byte) []byte {
 }
 
 // read is confListing.read for the whole path file, remembered by path. A
-// nil l reads the file.
-func (l *ConfLoader) read(d *jsonx.Decoder, file string, k confKind) (data []byte, name string, ok bool, err error) {
+// nil l reads the file. regular: the listing showed a regular file (see
+// readConfFileOf).
+func (l *ConfLoader) read(d *jsonx.Decoder, file string, k confKind, regular bool) (data []byte, name string, ok bool, err error) {
 	if l == nil {
-		if data, err = readConfFile(file); err != nil {
+		if data, err = readConfFileOf(file, regular); err != nil {
 			return nil, "", false, err
 		}
 		name, ok = scanName(d, data, k == kindSingle)
@@ -169,7 +172,7 @@ func (l *ConfLoader) read(d *jsonx.Decoder, file string, k confKind) (data []byt
 	l.mu.Lock()
 	lc := l.files[file]
 	l.mu.Unlock()
-	next, data, name, ok, err := refresh(d, lc, ver, statErr == nil, file, k)
+	next, data, name, ok, err := refresh(d, lc, ver, statErr == nil, file, k, regular)
 	if next != lc {
 		l.mu.Lock()
 		if next == nil {
@@ -190,10 +193,11 @@ func (l *ConfLoader) read(d *jsonx.Decoder, file string, k confKind) (data []byt
 // stat'ed): it reads the file again when it changed, and scans its name
 // for kind k when that was not done yet. It returns what to remember next
 // (nil for nothing; lc itself when nothing changed), and the file's bytes
-// and name.
-func refresh(d *jsonx.Decoder, lc *loadedConf, ver fileVersion, statOK bool, file string, k confKind) (next *loadedConf, data []byte, name string, ok bool, err error) {
+// and name. regular: the file was just seen to be a regular file (see
+// readConfFileOf).
+func refresh(d *jsonx.Decoder, lc *loadedConf, ver fileVersion, statOK bool, file string, k confKind, regular bool) (next *loadedConf, data []byte, name string, ok bool, err error) {
 	if !statOK || lc == nil || !lc.ver.same(ver) {
-		if data, err = readConfFile(file); err != nil {
+		if data, err = readConfFileOf(file, regular); err != nil {
 			return nil, nil, "", false, err
 		}
 		if !statOK {

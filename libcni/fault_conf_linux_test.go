@@ -90,6 +90,21 @@ func TestFaultConfDir(t *testing.T) {
 			},
 		},
 		{
+			name: "symbolic link to a FIFO",
+			fault: func(t *testing.T, dir string) {
+				fifo := filepath.Join(t.TempDir(), "fifo")
+				require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+				require.NoError(t, os.Symlink(fifo, filepath.Join(dir, "15-link.conflist")))
+			},
+			load: "b",
+			check: func(t *testing.T, dir string, _ *libcni.NetworkConfigList, err error) {
+				var nr *libcni.NotRegularFileError
+				require.ErrorAs(t, err, &nr)
+				assert.Equal(t, filepath.Join(dir, "15-link.conflist"), nr.Path)
+				assert.Equal(t, fs.ModeNamedPipe, nr.Mode)
+			},
+		},
+		{
 			name: "FIFO after the network's file",
 			fault: func(t *testing.T, dir string) {
 				require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "15-fifo.conflist"), 0o600))

@@ -212,8 +212,14 @@ func TestFaultCache(t *testing.T) {
 					assert.Empty(t, degraded)
 				}
 
-				// Repaired, a DEL or GC leaves nothing behind.
+				// Repaired, a DEL or GC leaves nothing behind, and the
+				// CNIConfig that degraded its locks uses lock files again.
 				repair()
+				l.take(0)
+				_, err = c.AddNetworkList(ctx, env.list, faultRT("c-back"))
+				require.NoError(t, err)
+				require.NoError(t, c.DelNetworkList(ctx, env.list, faultRT("c-back")))
+				assert.Empty(t, l.take(libcni.EventLocksDegraded), "lock files are used again")
 				var after faultLog
 				again := env.cni(t, &after)
 				require.NoError(t, again.GCNetworkList(ctx, env.list, &libcni.GCArgs{}))
@@ -258,6 +264,18 @@ func TestFaultLockFilesRemovedWhileInUse(t *testing.T) {
 	release(false)
 	require.NoError(t, running.DelNetworkList(ctx, env.list, faultRT("c1")))
 	assert.Equal(t, 2, env.runs(t, "DEL", "c1"))
+
+	// The network lock file too: a GC of the running CNIConfig waits for
+	// the network a hold of the other one holds on the new file.
+	require.NoError(t, os.RemoveAll(env.cacheDir))
+	_, release, err = other.HoldContainer(ctx, "c2", env.list.Name)
+	require.NoError(t, err)
+	short2, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel2()
+	err = running.GCNetworkList(short2, env.list, &libcni.GCArgs{})
+	require.ErrorIs(t, err, context.DeadlineExceeded, "GC must wait for the new network lock file's holder")
+	release(false)
+	require.NoError(t, running.GCNetworkList(ctx, env.list, &libcni.GCArgs{}))
 	assert.Empty(t, log.take(libcni.EventLocksDegraded))
 }
 

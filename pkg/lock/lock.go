@@ -68,8 +68,9 @@
 // [New] opens one file, "<dir>/.ranges", and keeps it open for the life of
 // the Locker. A key is a one-byte range of that file at an offset hashed
 // from the key (62 bits of FNV-1a), its slot; a lock operation is then a
-// single system call, and no file is created, opened or removed per
-// operation. Two keys whose hashes collide share the slot: the in-process
+// single system call (on Linux, an acquisition adds the fstat that notices
+// a removed file, see "Rules for callers"), and no file is created, opened
+// or removed per operation. Two keys whose hashes collide share the slot: the in-process
 // gate is per slot, so they are serialised with each other, never both held
 // exclusively by accident. The lock belongs to the open file, not to the
 // process, so two Lockers of one process on the same directory exclude each
