@@ -71,3 +71,30 @@ func Example() {
 	// <nil>
 	// lock: invalid key "../escape": must start with an ASCII letter or digit
 }
+
+// A directory where no lock file can be created (here a file stands in its
+// place): fall back to locks that serialise the goroutines of this process
+// only, rather than refusing to work.
+func ExampleNewProcessLocal() {
+	tmp, _ := os.MkdirTemp("", "locks")
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "locks")
+	_ = os.WriteFile(dir, nil, 0o600)
+
+	l, err := lock.New(dir)
+	if err != nil {
+		fmt.Println("lock files unusable; locking within the process only")
+		l = lock.NewProcessLocal(dir)
+	}
+	defer l.Close()
+	h, err := l.Lock(context.Background(), "container-1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("held; process-local:", l.ProcessLocal())
+	_ = h.Unlock()
+	// Output:
+	// lock files unusable; locking within the process only
+	// held; process-local: true
+}
