@@ -42,8 +42,11 @@ func (m *Manager) intentDir() string { return filepath.Join(m.cni.CacheDir(), In
 func (m *Manager) intentPath(id string) string { return filepath.Join(m.intentDir(), id+".json") }
 
 // writeIntent records the intent of an Attach of sb: written to a
-// temporary file, synced, renamed into place and the directory synced, so
-// that it is either whole or absent after a crash.
+// temporary file and renamed into place, so that it is whole or absent
+// after the process is killed. Like libcni's cache entries (without
+// libcni.WithDurableCache), it is not synced to disk: a kill does not
+// lose what is in the page cache, and a sync would cost every Attach a
+// disk round trip before its plugins start.
 func (m *Manager) writeIntent(sb Sandbox, set *NetworkSet, rts []*libcni.RuntimeConf) error {
 	in := intent{Sandbox: sb.ID, NetNS: sb.NetNS}
 	for i, n := range set.Networks {
@@ -64,9 +67,6 @@ func (m *Manager) writeIntent(sb Sandbox, set *NetworkSet, rts []*libcni.Runtime
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -76,13 +76,6 @@ func (m *Manager) writeIntent(sb Sandbox, set *NetworkSet, rts []*libcni.Runtime
 	if err != nil {
 		_ = os.Remove(tmp)
 		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		err = d.Sync()
-		_ = d.Close()
-		if err != nil {
-			return &os.PathError{Op: "sync", Path: dir, Err: err}
-		}
 	}
 	return nil
 }
