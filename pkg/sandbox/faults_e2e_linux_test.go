@@ -46,7 +46,7 @@ func TestE2EResultNotCachedRollsBack(t *testing.T) {
 	mountTmpfs(t, cacheDir, "256k")
 	require.NoError(t, os.WriteFile(filepath.Join(confDir, "10-full.conflist"), []byte(fmt.Sprintf(
 		`{"cniVersion":"1.1.0","name":"i19s-full","plugins":[{"type":"bridge","bridge":%q,"isGateway":true,"ipMasq":false,
-"ipam":{"type":"host-local","dataDir":%q,"ranges":[[{"subnet":"198.18.161.0/24"}]]}}]}`, bridge, dataDir)), 0o644))
+"ipam":{"type":"host-local","dataDir":%q,"ranges":[[{"subnet":"198.18.164.0/24"}]]}}]}`, bridge, dataDir)), 0o644))
 
 	// The disk fills up once the plugins are done, before the cache write.
 	var once sync.Once
