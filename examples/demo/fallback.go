@@ -172,12 +172,17 @@ func runFallback(ctx context.Context, o options) error {
 	n.step("8. The sandbox manager (pkg/sandbox): one sandbox on two networks, each plugin sleeping 100 ms")
 	sleepy := `{"cniVersion":"1.1.0","name":%q,"plugins":[{"type":"noop","sleep":{"ADD":"100ms"},
 "result":{"cniVersion":"1.1.0","ips":[{"address":%q}]}}]}`
+	nsPath, stopNS, err := fallbackNetNS()
+	if err != nil {
+		return err
+	}
+	clean.add("end the sandbox's namespace", stopNS)
 	err = sandboxDemo{
 		confs: map[string]string{
 			"10-front.conflist": fmt.Sprintf(sleepy, "cnirt-demo-front", "198.18.110.2/24"),
 			"20-back.conflist":  fmt.Sprintf(sleepy, "cnirt-demo-back", "198.18.111.2/24"),
 		},
-		pluginDir: pluginDir, work: work, netns: "/var/run/netns/cnirt-demo-sandbox",
+		pluginDir: pluginDir, work: work, netns: nsPath,
 	}.run(ctx, n, clean)
 	if err != nil {
 		return err

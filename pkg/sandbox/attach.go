@@ -7,7 +7,9 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 
+	"github.com/cnirt/cni/invoke"
 	"github.com/cnirt/cni/libcni"
 	"github.com/cnirt/cni/types"
 	types100 "github.com/cnirt/cni/types/100"
@@ -100,11 +102,18 @@ var ErrAlreadyAttached = errors.New("sandbox is already attached")
 // When any network fails, every network whose ADD succeeded, and every
 // network that failed, is DELeted again (rollback), and Attach returns a
 // *SandboxError naming each failed network and why. Without selected
-// networks it returns a *NotReadyError, and for a sandbox the cache says
-// is attached already an error wrapping ErrAlreadyAttached; neither runs
-// a plugin, and neither does an Attach whose cache cannot be listed. An
-// Attach that starts while a GC of the Manager runs waits for it (see GC).
+// networks it returns a *NotReadyError, and for a sandbox the cache (or
+// the record of an interrupted Attach) says is attached already an error
+// wrapping ErrAlreadyAttached. None of these runs a plugin, and neither
+// does an Attach whose cache cannot be listed, nor one that cannot record
+// itself before its plugins run (see IntentDirName), nor one whose
+// sb.NetNS is refused (*InvalidNetNSError: on Linux, a path that is
+// empty, relative or not a network namespace). An Attach that starts
+// while a GC of the Manager runs waits for it (see GC).
 func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) (*Result, error) {
+	if bad := validateNetNS(sb.ID, "attach", "", sb.NetNS, netnsLive); bad != nil {
+		return nil, bad
+	}
 	m.gcMu.RLock()
 	defer m.gcMu.RUnlock()
 	set := m.set.Load()
@@ -143,6 +152,13 @@ func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) 
 		}
 		return nil, fmt.Errorf("sandbox %q: %w (cached: %s); Detach it first", sb.ID, ErrAlreadyAttached, strings.Join(nets, ", "))
 	}
+	if in, err := m.readIntent(sb.ID); in != nil || err != nil {
+		release(false)
+		if err != nil {
+			return nil, fmt.Errorf("sandbox %q: reading its attach record: %w", sb.ID, err)
+		}
+		return nil, fmt.Errorf("sandbox %q: %w (an interrupted attach is recorded in %s); Detach it first", sb.ID, ErrAlreadyAttached, m.intentPath(sb.ID))
+	}
 
 	results := make([]types.Result, len(set.Networks))
 	errs := make([]error, len(set.Networks))
@@ -152,6 +168,15 @@ func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) 
 	for i, n := range set.Networks {
 		caps, args := ao.forNetwork(n.Name, i)
 		rts[i] = &libcni.RuntimeConf{ContainerID: sb.ID, NetNS: sb.NetNS, IfName: n.IfName, Args: args, CapabilityArgs: caps}
+	}
+	// Recorded before any plugin runs, so that Detach or GC can undo what
+	// the plugins set up if this process dies before the results are
+	// cached; an Attach that cannot record it runs no plugin.
+	if err := m.writeIntent(sb, set, rts); err != nil {
+		release(false)
+		return nil, fmt.Errorf("sandbox %q: recording the attach before running any plugin: %w", sb.ID, err)
+	}
+	for i, n := range set.Networks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -177,10 +202,15 @@ func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) 
 		}
 	}
 	if failed != nil {
-		m.rollback(hctx, set, rts, errs, failed)
+		if m.rollback(hctx, set, rts, errs, failed) {
+			_ = m.removeIntent(sb.ID)
+		}
 		release(true)
 		return nil, failed
 	}
+	// The results are cached now; a record that cannot be removed only
+	// makes a later Attach of the same ID wait for a Detach.
+	_ = m.removeIntent(sb.ID)
 	release(false)
 
 	res := &Result{Sandbox: sb.ID, Interfaces: map[string]*Interface{}, Generation: set.Generation}
@@ -197,14 +227,17 @@ func (m *Manager) Attach(ctx context.Context, sb Sandbox, opts ...AttachOption) 
 // ones that succeeded, and the failed ones, whose plugins may have set up
 // part of the attachment. Failed DELs of the networks that had succeeded
 // are recorded in failed.Rollback; those of failed networks are ignored
-// (the ADD error already stands for them).
-func (m *Manager) rollback(ctx context.Context, set *NetworkSet, rts []*libcni.RuntimeConf, addErrs []error, failed *SandboxError) {
+// (the ADD error already stands for them). It reports whether every DEL
+// succeeded.
+func (m *Manager) rollback(ctx context.Context, set *NetworkSet, rts []*libcni.RuntimeConf, addErrs []error, failed *SandboxError) bool {
+	ok := true
 	ctx = context.WithoutCancel(ctx)
 	ctx, cancel := context.WithTimeout(ctx, m.opts.cleanupTimeout)
 	defer cancel()
 	for i := len(set.Networks) - 1; i >= 0; i-- {
 		n := set.Networks[i]
 		err := m.cni.DelNetworkList(ctx, n.Config, rts[i])
+		ok = ok && (err == nil || nothingRan(addErrs[i]))
 		if addErrs[i] != nil {
 			continue
 		}
@@ -216,6 +249,16 @@ func (m *Manager) rollback(ctx context.Context, set *NetworkSet, rts []*libcni.R
 		}
 		failed.RolledBack = append(failed.RolledBack, n.Name)
 	}
+	return ok
+}
+
+// nothingRan reports whether a failed ADD ran no plugin at all: the
+// chain's first plugin was not found, or could not be started because
+// its executable was being written (ETXTBSY).
+func nothingRan(addErr error) bool {
+	var pe *libcni.PluginError
+	var nf *invoke.NotFoundError
+	return errors.As(addErr, &pe) && pe.Index == 0 && (errors.As(addErr, &nf) || errors.Is(addErr, syscall.ETXTBSY))
 }
 
 // sandboxInterface extracts the sandbox interface ifName from a result,

@@ -67,7 +67,7 @@ func TestAttachIsParallel(t *testing.T) {
 	ctx := t.Context()
 	// Warm up (page cache, plugin VERSION answers).
 	warm := e.manager(sandbox.WithMaxNetworks(3))
-	_, err := warm.Attach(ctx, sandbox.Sandbox{ID: "warm", NetNS: "/var/run/netns/warm"})
+	_, err := warm.Attach(ctx, sandbox.Sandbox{ID: "warm", NetNS: nsPath("warm")})
 	require.NoError(t, err)
 	require.NoError(t, warm.Detach(ctx, sandbox.Sandbox{ID: "warm"}))
 
@@ -96,7 +96,7 @@ func TestAttachIsParallel(t *testing.T) {
 		for attempt := range attempts {
 			id := fmt.Sprintf("%s-%d", strings.ReplaceAll(tc.name, " ", "-"), attempt)
 			start := time.Now()
-			res, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
+			res, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
 			took := time.Since(start)
 			require.NoError(t, err, tc.name)
 			require.Len(t, res.Attachments, 3, tc.name)
@@ -127,7 +127,7 @@ func TestAttachRollback(t *testing.T) {
 	e.write("3.conflist", e.debugNet("bad", "", `"sleep":{"ADD":"50ms"},"failOn":{"ADD":{"code":11,"msg":"no addresses left"}}`))
 	m := e.manager(sandbox.WithMaxNetworks(3))
 
-	res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sb1", NetNS: "/var/run/netns/sb1"})
+	res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sb1", NetNS: nsPath("sb1")})
 	require.Error(t, err)
 	assert.Nil(t, res)
 	var se *sandbox.SandboxError
@@ -160,7 +160,7 @@ func TestAttachResultAndOptions(t *testing.T) {
 	e.write("2.conflist", e.debugNet("back", "", result("net1", "2001:db8::2/64")+`,"capabilities":{"mac":true,"ips":true,"ipRanges":true}`))
 	m := e.manager(sandbox.WithMaxNetworks(2))
 
-	res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sb2", NetNS: "/var/run/netns/sb2"},
+	res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sb2", NetNS: nsPath("sb2")},
 		sandbox.WithPortMappings(sandbox.PortMapping{HostPort: 8080, ContainerPort: 80, Protocol: "tcp"}),
 		sandbox.WithBandwidth(sandbox.Bandwidth{IngressRate: 1000, IngressBurst: 100}),
 		sandbox.WithDNS(sandbox.DNS{Servers: []string{"198.18.0.53"}}),
@@ -232,7 +232,7 @@ func TestNotReady(t *testing.T) {
 	err := m.Ready(ctx)
 	require.ErrorIs(t, err, sandbox.ErrNotReady)
 	assert.Contains(t, err.Error(), "no valid network configuration in "+e.confDir)
-	_, err = m.Attach(ctx, sandbox.Sandbox{ID: "x"})
+	_, err = m.Attach(ctx, sandbox.Sandbox{ID: "x", NetNS: nsPath("x")})
 	require.ErrorIs(t, err, sandbox.ErrNotReady)
 	// Nothing cached: Detach succeeds with no network configured.
 	require.NoError(t, m.Detach(ctx, sandbox.Sandbox{ID: "x"}))
@@ -272,7 +272,7 @@ func TestAttachCancelled(t *testing.T) {
 	m := e.manager(sandbox.WithMaxNetworks(2))
 	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 	defer cancel()
-	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbc", NetNS: "/var/run/netns/sbc"})
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbc", NetNS: nsPath("sbc")})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Empty(t, e.cached("sbc"))
 	assert.Contains(t, filterCmd(e.calls(), "DEL"), "DEL fast eth0")
@@ -294,7 +294,7 @@ func TestEventHookSeesEveryStep(t *testing.T) {
 			mu.Unlock()
 		}))
 	m := e.manager(sandbox.WithCNI(cni), sandbox.WithMaxNetworks(2))
-	_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "hooked", NetNS: "/var/run/netns/h"})
+	_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "hooked", NetNS: nsPath("h")})
 	require.NoError(t, err)
 	require.NoError(t, m.Detach(t.Context(), sandbox.Sandbox{ID: "hooked"}))
 
@@ -316,7 +316,7 @@ func TestAttachTwiceRefused(t *testing.T) {
 	e := newEnv(t)
 	e.write("1.conflist", e.debugNet("once", "", ""))
 	m := e.manager()
-	sb := sandbox.Sandbox{ID: "twice", NetNS: "/var/run/netns/twice"}
+	sb := sandbox.Sandbox{ID: "twice", NetNS: nsPath("twice")}
 	_, err := m.Attach(t.Context(), sb)
 	require.NoError(t, err)
 	_, err = m.Attach(t.Context(), sb)

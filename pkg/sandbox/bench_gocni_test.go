@@ -45,7 +45,7 @@ func BenchmarkAttach3Networks(b *testing.B) {
 		return m
 	}
 	cnirtAttach := func(b *testing.B, m *sandbox.Manager, i int) (detach func()) {
-		sb := sandbox.Sandbox{ID: fmt.Sprintf("bench-%d", i), NetNS: "/var/run/netns/bench"}
+		sb := sandbox.Sandbox{ID: fmt.Sprintf("bench-%d", i), NetNS: nsPath("bench")}
 		res, err := m.Attach(ctx, sb)
 		if err != nil || len(res.Attachments) != 3 {
 			b.Fatalf("attach: %v", err)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -206,8 +207,18 @@ func (m *Manager) holdCached(ctx context.Context, id string) (context.Context, f
 // failures into a *SandboxError. With kept, failed attachments are marked
 // as kept in the cache. The container lock file is removed when every op
 // succeeded and removeLock is set, or when nothing was cached.
-func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, reverse, kept, removeLock bool,
+//
+// need says what the namespace path of each attachment must be: sb.NetNS
+// is checked first and refuses the whole operation; a cached path is
+// checked per attachment, whose failure is reported without running its
+// plugins.
+func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, reverse, kept, removeLock bool, need netnsNeed,
 	op func(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error) error {
+	if sb.NetNS != "" || need == netnsForm {
+		if bad := validateNetNS(sb.ID, name, "", sb.NetNS, need); bad != nil {
+			return bad
+		}
+	}
 	ctx = libcni.ContextWithSandboxID(ctx, sb.ID)
 	hctx, release, cs, err := m.holdCached(ctx, sb.ID)
 	if err != nil {
@@ -224,8 +235,14 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 	var failed *SandboxError
 	for _, c := range cs {
 		err := c.err
+		rt := c.runtimeConf(sb.NetNS)
+		if err == nil && sb.NetNS == "" && need == netnsLive {
+			if bad := validateNetNS(sb.ID, name, c.att.Network, rt.NetNS, need); bad != nil {
+				err = bad
+			}
+		}
 		if err == nil {
-			err = op(hctx, c.config, c.runtimeConf(sb.NetNS))
+			err = op(hctx, c.config, rt)
 		}
 		if err != nil {
 			if failed == nil {
@@ -255,16 +272,54 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 // Detach that races the sandbox's Attach waits for it and detaches every
 // network it set up. sb.NetNS, when set, replaces the cached namespace
 // path.
+//
+// On Linux a relative sb.NetNS is refused with an *InvalidNetNSError
+// before any lock is taken or plugin run; a path that no longer exists,
+// or is no longer a namespace, is passed to the plugins as it is, since a
+// DEL must succeed after the sandbox's namespace is gone. The DELs are
+// cleanup: when ctx ends (or has ended already), Detach goes on for at
+// most the Manager's cleanup timeout (WithCleanupTimeout) instead of
+// killing a plugin halfway through its DEL. Detach also undoes an Attach
+// of the sandbox that was interrupted (see IntentDirName): every network
+// of its record without a cache entry is DELeted with the recorded
+// configuration.
 func (m *Manager) Detach(ctx context.Context, sb Sandbox) error {
-	return m.onCached(ctx, sb, "detach", OpDel, true, true, true, m.cni.DelNetworkList)
+	if bad := validateNetNS(sb.ID, "detach", "", sb.NetNS, netnsForm); bad != nil {
+		return bad
+	}
+	ctx, cancel := m.cleanupContext(ctx)
+	defer cancel()
+	err := m.onCached(ctx, sb, "detach", OpDel, true, true, true, netnsForm, m.cni.DelNetworkList)
+	return joinSandboxErrors(err, m.releaseIntent(ctx, sb.ID, "detach", sb.NetNS))
+}
+
+// joinSandboxErrors joins the errors of two steps of one sandbox
+// operation: two *SandboxError become one.
+func joinSandboxErrors(a, b error) error {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	var sa, sb *SandboxError
+	if errors.As(a, &sa) && errors.As(b, &sb) && sa == a && sb == b {
+		sa.Failures = append(sa.Failures, sb.Failures...)
+		return sa
+	}
+	return errors.Join(a, b)
 }
 
 // Check runs CHECK for every cached attachment of the sandbox, in attach
 // order, with the configuration cached at attach time, reading the cache
 // under the sandbox's locks as Detach does. It returns a *SandboxError
-// naming each network that failed.
+// naming each network that failed. On Linux the namespace path must be a
+// network namespace now: a refused sb.NetNS returns an *InvalidNetNSError
+// before any plugin runs, and a refused cached path fails that network
+// (its NetworkError wraps the *InvalidNetNSError) without running its
+// plugins.
 func (m *Manager) Check(ctx context.Context, sb Sandbox) error {
-	return m.onCached(ctx, sb, "check", OpCheck, false, false, false, m.cni.CheckNetworkList)
+	return m.onCached(ctx, sb, "check", OpCheck, false, false, false, netnsLive, m.cni.CheckNetworkList)
 }
 
 // NetworkStatus is the STATUS of one network.
@@ -324,7 +379,16 @@ func (m *Manager) Status(ctx context.Context) []NetworkStatus {
 // they set up. An Attach of another process is covered only by the
 // names the configuration gives (it would write its cache entries after
 // GC has listed the cache).
+//
+// GC also undoes the interrupted Attaches (see IntentDirName) of the
+// sandboxes not in live, as Detach does.
+//
+// GC is cleanup: when ctx ends (or has ended already), it goes on for at
+// most the Manager's cleanup timeout (WithCleanupTimeout), so a GC called
+// with an expired context still releases what it finds stale.
 func (m *Manager) GC(ctx context.Context, live []string) error {
+	ctx, cancel := m.cleanupContext(ctx)
+	defer cancel()
 	m.gcMu.Lock()
 	defer m.gcMu.Unlock()
 	set := m.set.Load()
@@ -374,6 +438,28 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 			ne := newNetworkError(c.att.Network, c.att.IfName, OpDel, fmt.Errorf("sandbox %q: %w", c.att.ContainerID, err))
 			ne.Kept = true
 			fail(ne)
+		}
+	}
+	// Interrupted Attaches of sandboxes not live: what their plugins may
+	// have set up without a cache entry.
+	ids, err := m.intentSandboxes()
+	if err != nil {
+		fail(&NetworkError{Op: OpGC, Err: fmt.Errorf("listing attach records: %w", err)})
+	}
+	for _, id := range ids {
+		if liveSet[id] {
+			continue
+		}
+		err := m.releaseIntent(ctx, id, "gc", "")
+		var se *SandboxError
+		switch {
+		case errors.As(err, &se):
+			for _, f := range se.Failures {
+				f.Err = fmt.Errorf("sandbox %q: %w", id, f.Err)
+				fail(f)
+			}
+		case err != nil:
+			fail(&NetworkError{Op: OpDel, Err: fmt.Errorf("sandbox %q: interrupted attach: %w", id, err)})
 		}
 	}
 	if failed != nil {

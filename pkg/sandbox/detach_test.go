@@ -45,7 +45,7 @@ func TestDetachUsesCachedConfig(t *testing.T) {
 	e.write("2.conflist", e.debugNet("edited", "", `"marker":"at-attach"`))
 	m := e.manager(sandbox.WithMaxNetworks(2))
 	ctx := t.Context()
-	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sb", NetNS: "/var/run/netns/sb"})
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sb", NetNS: nsPath("sb")})
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"gone/eth0", "edited/net1"}, e.cached("sb"))
 
@@ -60,7 +60,7 @@ func TestDetachUsesCachedConfig(t *testing.T) {
 	assert.Empty(t, e.cached("sb"))
 	for _, r := range e.records() {
 		if r.Command == "DEL" {
-			assert.Equal(t, "/var/run/netns/sb", r.Env["CNI_NETNS"], "the cached namespace path")
+			assert.Equal(t, nsPath("sb"), r.Env["CNI_NETNS"], "the cached namespace path")
 		}
 	}
 }
@@ -80,7 +80,7 @@ func TestDetachReverseOrderAfterRestart(t *testing.T) {
 		sandbox.WithInterfaceName("zeta", "z9"), sandbox.WithInterfaceName("alpha", "a5"))
 	e.copyPlugin(plugintest.Exe(e.binDir, "noop"), "loopback")
 	ctx := t.Context()
-	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbr", NetNS: "/var/run/netns/sbr"})
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbr", NetNS: nsPath("sbr")})
 	require.NoError(t, err)
 
 	for _, f := range []string{"1.conflist", "2.conflist", "3.conflist"} {
@@ -108,7 +108,7 @@ func TestDetachPluginMissing(t *testing.T) {
 	e.write("2.conflist", e.debugNet("vendor", "vendor-cni", ""))
 	m := e.manager(sandbox.WithMaxNetworks(2))
 	ctx := t.Context()
-	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbm", NetNS: "/var/run/netns/sbm"})
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbm", NetNS: nsPath("sbm")})
 	require.NoError(t, err)
 
 	require.NoError(t, os.Remove(plugintest.Exe(e.binDir, "vendor-cni")))
@@ -142,7 +142,7 @@ func TestGC(t *testing.T) {
 	m := e.manager(sandbox.WithMaxNetworks(2))
 	ctx := t.Context()
 	for _, id := range []string{"live", "dead"} {
-		_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
+		_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
 		require.NoError(t, err)
 	}
 	require.NoError(t, os.Remove(filepath.Join(e.confDir, "2.conflist")))
@@ -168,7 +168,7 @@ func TestDetachRunsPluginsFromThePluginDirectory(t *testing.T) {
 	e.write("dirnet/10-extra.conf", `{"type":"debug","debugFile":`+jsonString(e.log)+`,"role":"from-dir"}`)
 	m := e.manager()
 	ctx := t.Context()
-	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbd", NetNS: "/var/run/netns/sbd"})
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbd", NetNS: nsPath("sbd")})
 	require.NoError(t, err)
 	require.NoError(t, os.Remove(filepath.Join(e.confDir, "dirnet", "10-extra.conf")))
 	_, err = m.Reload()
@@ -196,7 +196,7 @@ func jsonString(s string) string {
 func attachAsync(t *testing.T, m *sandbox.Manager, id string) func() error {
 	done := make(chan error, 1)
 	go func() {
-		_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
+		_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
 		done <- err
 	}()
 	return func() error {
@@ -314,7 +314,7 @@ func TestDetachOrderUnknownAndLoopback(t *testing.T) {
 	var r runs
 	m := e.manager(sandbox.WithMaxNetworks(2), sandbox.WithCNI(e.hookedCNI(r.hook)))
 	ctx := t.Context()
-	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbo", NetNS: "/var/run/netns/sbo"})
+	_, err := m.Attach(ctx, sandbox.Sandbox{ID: "sbo", NetNS: nsPath("sbo")})
 	require.NoError(t, err)
 	for _, other := range []struct{ conf, ifName string }{
 		{`{"cniVersion":"1.0.0","name":"cni-loopback","plugins":[{"type":"loopback"}]}`, "lo"},
@@ -343,7 +343,7 @@ func TestGCStaleInReverseOrder(t *testing.T) {
 	m := e.manager(sandbox.WithMaxNetworks(3))
 	ctx := t.Context()
 	for _, id := range []string{"dead1", "dead2"} {
-		_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
+		_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
 		require.NoError(t, err)
 	}
 	for _, f := range []string{"1.conflist", "2.conflist", "3.conflist"} {
@@ -374,7 +374,7 @@ func TestAttachCacheUnreadable(t *testing.T) {
 	e.write("1.conflist", e.debugNet("one", "", ""))
 	m := e.manager()
 	require.NoError(t, os.WriteFile(filepath.Join(e.cache, "results"), nil, 0o644))
-	_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sbu", NetNS: "/var/run/netns/sbu"})
+	_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: "sbu", NetNS: nsPath("sbu")})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listing cached attachments")
 	assert.Empty(t, e.calls())

@@ -51,4 +51,16 @@
 // libcni's GCNetworkList runs inside GC, and the plugins' GC runs, concern
 // no one sandbox and have SandboxID ""; their Event.ContainerID names the
 // attachment's sandbox.
+//
+// # Failures
+//
+// On Linux, Attach and Check refuse a namespace path that is empty,
+// relative or not a network namespace, and Detach a relative one, with an
+// *InvalidNetNSError and without running a plugin. Attach records what it
+// is about to set up before it runs any plugin (see IntentDirName), runs
+// none when it cannot, and removes the record once the results are cached
+// or rolled back; Detach and GC undo an Attach that was interrupted. The
+// rollback DELs of a failed Attach, and Detach and GC once the caller's
+// context has ended, are bounded by the cleanup timeout
+// (WithCleanupTimeout), not cut short by that context.
 package sandbox

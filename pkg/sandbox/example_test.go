@@ -75,7 +75,7 @@ func Example() {
 	}
 
 	ctx := context.Background()
-	pod := sandbox.Sandbox{ID: "pod1", NetNS: "/var/run/netns/pod1"}
+	pod := sandbox.Sandbox{ID: "pod1", NetNS: "/proc/self/ns/net"} // on Linux a network namespace is required
 	res, err := m.Attach(ctx, pod, sandbox.WithArgs("K8S_POD_NAME", "web"))
 	if err != nil {
 		fmt.Println(err)
@@ -111,7 +111,7 @@ func ExampleManager_Detach() {
 		return
 	}
 	ctx := context.Background()
-	pod := sandbox.Sandbox{ID: "pod1", NetNS: "/var/run/netns/pod1"}
+	pod := sandbox.Sandbox{ID: "pod1", NetNS: "/proc/self/ns/net"} // on Linux a network namespace is required
 	if _, err := m.Attach(ctx, pod); err != nil {
 		fmt.Println(err)
 		return

@@ -20,7 +20,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	stopNS := startFakeNS()
 	code := m.Run()
+	stopNS()
 	plugintest.Cleanup()
 	os.Exit(code)
 }

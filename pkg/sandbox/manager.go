@@ -27,8 +27,9 @@ const (
 	// DefaultDebounce is how long a watching Manager waits for the
 	// directory to be quiet before reloading, without a WithWatch value.
 	DefaultDebounce = 100 * time.Millisecond
-	// DefaultCleanupTimeout bounds the rollback DELs of a failed Attach,
-	// without WithCleanupTimeout.
+	// DefaultCleanupTimeout bounds the cleanup work (rollback DELs of a
+	// failed Attach; Detach and GC once their context has ended) without
+	// WithCleanupTimeout.
 	DefaultCleanupTimeout = time.Minute
 )
 
@@ -170,11 +171,19 @@ func WithInterfaceName(network, ifName string) Option {
 	}
 }
 
-// WithCleanupTimeout bounds the rollback DELs of a failed Attach, all
-// together (default DefaultCleanupTimeout). They run whether or not the
-// Attach's context was cancelled or has expired, since the rollback must
-// not be cut short by what made the Attach fail: the cancellation of that
-// context does not reach them, and this timeout is what ends them.
+// WithCleanupTimeout bounds the cleanup work that must not be cut short
+// by the caller's context (default DefaultCleanupTimeout):
+//
+//   - the rollback DELs of a failed Attach, all together: they run whether
+//     or not the Attach's context was cancelled or has expired, since the
+//     rollback must not be cut short by what made the Attach fail; the
+//     cancellation of that context does not reach them, and this timeout
+//     is what ends them;
+//   - Detach and GC (their lock waits, DELs and GC runs): they run under
+//     the caller's context while it lasts, and for at most this timeout
+//     after it has ended, or after they started when it had ended
+//     already, so a DEL is not killed halfway and an expired context does
+//     not leak the addresses of the sandboxes it was meant to release.
 func WithCleanupTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {
@@ -208,6 +217,36 @@ type Manager struct {
 
 	stopWatch    func()        // stops the watch and waits for it
 	watchStopped chan struct{} // closed when the watch has stopped
+}
+
+// cleanupContext returns a context with the values of ctx that is not
+// cancelled by ctx: it ends the cleanup timeout after ctx has ended (after
+// now, if ctx has ended already). cancel releases its resources.
+func (m *Manager) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	cctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	d := m.opts.cleanupTimeout
+	var mu sync.Mutex
+	var timer *time.Timer
+	stopped := false
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			timer = time.AfterFunc(d, func() {
+				cancel(fmt.Errorf("cleanup timeout of %v after the caller's context ended (%w): %w", d, context.Cause(ctx), context.DeadlineExceeded))
+			})
+		}
+	})
+	return cctx, func() {
+		stop()
+		mu.Lock()
+		stopped = true
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel(context.Canceled)
+	}
 }
 
 // New builds a Manager and loads the configuration directory once. A

@@ -202,7 +202,7 @@ func TestInFlightAttachKeepsItsSet(t *testing.T) {
 	var res *sandbox.Result
 	go func() {
 		var err error
-		res, err = m.Attach(t.Context(), sandbox.Sandbox{ID: "inflight", NetNS: "/var/run/netns/i"})
+		res, err = m.Attach(t.Context(), sandbox.Sandbox{ID: "inflight", NetNS: nsPath("i")})
 		done <- err
 	}()
 	// The Attach has chosen its set once it holds the sandbox.
@@ -247,7 +247,7 @@ func TestReloadWhileAttaching(t *testing.T) {
 			defer wg.Done()
 			for i := 0; !stop.Load(); i++ {
 				id := fmt.Sprintf("r%d-%d", w, i)
-				res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: id, NetNS: "/var/run/netns/" + id})
+				res, err := m.Attach(t.Context(), sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
 				if !assert.NoError(t, err) {
 					return
 				}

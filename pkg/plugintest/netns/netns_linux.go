@@ -141,3 +141,25 @@ func ReadFile(path, name string) ([]byte, error) {
 	})
 	return b, err
 }
+
+// Hold starts a sleeping child process in a new network namespace (and,
+// without root, in a new user namespace too, where the kernel allows
+// that) and returns the path of that namespace (/proc/PID/ns/net), valid
+// until stop ends the child. The child dies with the calling thread's
+// process. It serves code that needs a network namespace other than its
+// own without touching any network, e.g. fake plugins.
+func Hold() (path string, stop func(), err error) {
+	for _, attr := range []*syscall.SysProcAttr{
+		{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL},
+		{Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWUSER, Pdeathsig: syscall.SIGKILL,
+			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
+			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}},
+	} {
+		cmd := exec.Command("sleep", "infinity")
+		cmd.SysProcAttr = attr
+		if err = cmd.Start(); err == nil {
+			return fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid), func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }, nil
+		}
+	}
+	return "", nil, fmt.Errorf("holding a new network namespace needs root or user namespaces: %w", err)
+}

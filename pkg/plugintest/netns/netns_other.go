@@ -42,3 +42,6 @@ func Dial(ctx context.Context, path, network, addr string) (net.Conn, error) {
 
 // ReadFile always fails outside Linux.
 func ReadFile(path, name string) ([]byte, error) { return nil, Available() }
+
+// Hold always fails outside Linux.
+func Hold() (path string, stop func(), err error) { return "", nil, Available() }
