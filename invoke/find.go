@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/cnirt/cni/internal/shimvar"
 )
 
 // FindInPath returns the path of the executable for plugin, searching paths
@@ -29,6 +32,7 @@ func FindInPath(plugin string, paths []string) (string, error) {
 	if len(paths) == 0 {
 		return "", fmt.Errorf("no paths provided to look for plugin %q", plugin)
 	}
+	exts := executableFileExtensions()
 	nf := &NotFoundError{Plugin: plugin, Searched: make([]string, 0, len(paths))}
 	for _, dir := range paths {
 		if !filepath.IsAbs(dir) {
@@ -36,7 +40,7 @@ func FindInPath(plugin string, paths []string) (string, error) {
 			continue
 		}
 		nf.Searched = append(nf.Searched, dir)
-		for _, ext := range ExecutableFileExtensions {
+		for _, ext := range exts {
 			full := filepath.Join(dir, plugin+ext)
 			if fi, err := os.Stat(full); err == nil && fi.Mode().IsRegular() && isExecutable(fi) {
 				return full, nil
@@ -44,6 +48,15 @@ func FindInPath(plugin string, paths []string) (string, error) {
 		}
 	}
 	return "", nf
+}
+
+// executableFileExtensions is the list of suffixes in force:
+// ExecutableFileExtensions, or, while it holds its default, the compat
+// shim's invoke.ExecutableFileExtensions (see internal/shimvar).
+func executableFileExtensions() []string {
+	return shimvar.ExecutableFileExtensions.Effective(ExecutableFileExtensions, func(v []string) bool {
+		return slices.Equal(v, defaultExecutableFileExtensions)
+	})
 }
 
 func isPathSeparator(r rune) bool {

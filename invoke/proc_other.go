@@ -10,7 +10,14 @@ import (
 
 // ExecutableFileExtensions lists the suffixes [FindInPath] tries after the
 // plugin name, in order.
+// While it holds its initial value, the compat shim's
+// invoke.ExecutableFileExtensions is used instead.
 var ExecutableFileExtensions = []string{""}
+
+// defaultExecutableFileExtensions is ExecutableFileExtensions' initial
+// value, a list of its own so that changing an element of
+// ExecutableFileExtensions counts as a setting.
+var defaultExecutableFileExtensions = []string{""}
 
 // configureCmd leaves the default cancellation in place: on systems other
 // than Unix and Windows only the plugin process itself is killed when the

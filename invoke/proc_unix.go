@@ -12,7 +12,14 @@ import (
 
 // ExecutableFileExtensions lists the suffixes [FindInPath] tries after the
 // plugin name, in order. On Unix systems the name is used as it is.
+// While it holds its initial value, the compat shim's
+// invoke.ExecutableFileExtensions is used instead.
 var ExecutableFileExtensions = []string{""}
+
+// defaultExecutableFileExtensions is ExecutableFileExtensions' initial
+// value, a list of its own so that changing an element of
+// ExecutableFileExtensions counts as a setting.
+var defaultExecutableFileExtensions = []string{""}
 
 // configureCmd puts the plugin in a process group of its own and makes
 // cancellation kill the whole group, so that helpers the plugin started do

@@ -12,7 +12,14 @@ import (
 
 // ExecutableFileExtensions lists the suffixes [FindInPath] tries after the
 // plugin name, in order: on Windows "name.exe" is preferred to "name".
+// While it holds its initial value, the compat shim's
+// invoke.ExecutableFileExtensions is used instead.
 var ExecutableFileExtensions = []string{".exe", ""}
+
+// defaultExecutableFileExtensions is ExecutableFileExtensions' initial
+// value, a list of its own so that changing an element of
+// ExecutableFileExtensions counts as a setting.
+var defaultExecutableFileExtensions = []string{".exe", ""}
 
 // errSharingViolation is ERROR_SHARING_VIOLATION, what Windows reports when
 // an executable is started while another process still has it open for

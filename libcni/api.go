@@ -337,7 +337,7 @@ func (c *CNIConfig) CheckNetworkList(ctx context.Context, list *NetworkConfigLis
 		return err
 	}
 	if !atLeast(list.CNIVersion, "0.4.0") {
-		return fmt.Errorf("configuration version %q %w", list.CNIVersion, ErrorCheckNotSupp)
+		return fmt.Errorf("configuration version %q %w", list.CNIVersion, errorCheckNotSupp())
 	}
 	if list.DisableCheck {
 		return nil
@@ -410,7 +410,7 @@ func (c *CNIConfig) CheckNetwork(ctx context.Context, net *PluginConfig, rt *Run
 		return err
 	}
 	if !atLeast(net.Network.CNIVersion, "0.4.0") {
-		return fmt.Errorf("configuration version %q %w", net.Network.CNIVersion, ErrorCheckNotSupp)
+		return fmt.Errorf("configuration version %q %w", net.Network.CNIVersion, errorCheckNotSupp())
 	}
 	if err := c.checkRuntime(net.Network.Name, rt); err != nil {
 		return err

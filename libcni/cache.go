@@ -69,7 +69,7 @@ func (c *CNIConfig) cacheDirFor(rt *RuntimeConf) string {
 	if rt != nil && rt.CacheDir != "" {
 		return rt.CacheDir
 	}
-	return CacheDir
+	return cacheDirSetting()
 }
 
 // cacheFile returns the cache file path of an attachment. The three names

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cnirt/cni/internal/shimvar"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/version"
 )
@@ -19,12 +20,36 @@ import (
 // CacheDir is the directory under which results and lock files are kept when
 // neither the CNIConfig nor the RuntimeConf names one. It is a variable only
 // for compatibility with the reference library; prefer
-// NewCNIConfigWithCacheDir.
-var CacheDir = "/var/lib/cni"
+// NewCNIConfigWithCacheDir. While it keeps its default, the compat shim's
+// libcni.CacheDir (github.com/cnirt/cni/compat/libcni) is used instead, so
+// a runtime setting the variable through the shim gets what it set.
+var CacheDir = defaultCacheDir
+
+// defaultCacheDir is CacheDir's initial value.
+const defaultCacheDir = "/var/lib/cni"
 
 // ErrorCheckNotSupp is returned (wrapped) when CHECK is asked of a network
-// whose version predates 0.4.0. Test for it with errors.Is.
-var ErrorCheckNotSupp = errors.New("does not support the CHECK command")
+// whose version predates 0.4.0. Test for it with errors.Is. The compat
+// shim's libcni.ErrorCheckNotSupp holds the same value, so errors.Is
+// matches through either.
+var ErrorCheckNotSupp = errCheckNotSupp
+
+// errCheckNotSupp is ErrorCheckNotSupp's initial value.
+var errCheckNotSupp = errors.New("does not support the CHECK command")
+
+// cacheDirSetting is the package-level cache directory in force: CacheDir,
+// or, while CacheDir holds its default, the compat shim's libcni.CacheDir
+// (see internal/shimvar for why both exist and which wins).
+func cacheDirSetting() string {
+	return shimvar.CacheDir.Effective(CacheDir, func(v string) bool { return v == defaultCacheDir })
+}
+
+// errorCheckNotSupp is the error CHECK wraps for networks older than
+// 0.4.0: ErrorCheckNotSupp, or the compat shim's while ErrorCheckNotSupp
+// holds its initial value.
+func errorCheckNotSupp() error {
+	return shimvar.ErrorCheckNotSupp.Effective(ErrorCheckNotSupp, func(v error) bool { return v == errCheckNotSupp })
+}
 
 // CNICacheV1 is the value of the "kind" field of a cache file written in the
 // reference library's first cache format, which cnirt reads and writes.

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/cnirt/cni/internal/shimvar"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/types/create"
 )
@@ -32,11 +33,17 @@ func Current() string {
 // original protocol.
 //
 // All lists every CNI specification version, oldest first; a plugin that
-// passes All to pkg/skel accepts configurations of any version.
+// passes All to pkg/skel accepts configurations of any version. While All
+// holds its initial value, VersionsStartingFrom reads the compat shim's
+// version.All instead, so setting it through the shim has the reference's
+// effect.
 var (
 	Legacy = PluginSupports("0.1.0", "0.2.0")
-	All    = PluginSupports("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0")
+	All    = defaultAll
 )
+
+// defaultAll is All's initial value.
+var defaultAll = PluginSupports("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0")
 
 // VersionsStartingFrom returns the versions of All that are greater than or
 // equal to min, in the order of All. A min that is not itself a member of All
@@ -44,7 +51,7 @@ var (
 // is above every known version, yields a PluginInfo that supports nothing
 // (the reference library panics in that case).
 func VersionsStartingFrom(min string) PluginInfo {
-	all := All.SupportedVersions()
+	all := shimvar.VersionAll.Effective(All, func(v shimvar.PluginInfo) bool { return v == defaultAll }).SupportedVersions()
 	out := make([]string, 0, len(all))
 	for _, v := range all {
 		ok, err := GreaterThanOrEqualTo(v, min)

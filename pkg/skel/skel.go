@@ -34,6 +34,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cnirt/cni/pkg/ns"
 	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/version"
@@ -344,7 +345,7 @@ func (d *Dispatcher) run(funcs CNIFuncs, versionInfo version.PluginInfo, about s
 	}
 	if cmd == "ADD" || cmd == "DEL" {
 		if o := args.NetnsOverride; o != "1" && !strings.EqualFold(o, "true") {
-			same, e := isOwnNetNS(args.Netns)
+			same, e := ns.CheckNetNS(args.Netns)
 			if e != nil {
 				return e, confVersion
 			}
