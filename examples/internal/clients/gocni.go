@@ -109,12 +109,12 @@ func goCNI(ctx context.Context, o *options) error {
 		out, unitErr := r.run(ctx, "go", "test", "-count=1", "-v", ".")
 		rw.unit = countTests(out)
 		if unitErr != nil || rw.unit.fail > 0 || rw.unit.pass == 0 {
-			failures = append(failures, fmt.Sprintf("%s unit tests: %v\n%s", variant, unitErr, tail(out, 40)))
+			failures = append(failures, fmt.Sprintf("%s unit tests: %v\n%s", variant, unitErr, failureLines(out)))
 		}
 		out, unitErr = r.run(ctx, "go", "test", "-race", "-parallel", "1", "-count=1", "-v", ".")
 		rw.unitRace = countTests(out)
 		if unitErr != nil || rw.unitRace.fail > 0 || rw.unitRace.pass == 0 {
-			failures = append(failures, fmt.Sprintf("%s unit tests (-race): %v\n%s", variant, unitErr, tail(out, 40)))
+			failures = append(failures, fmt.Sprintf("%s unit tests (-race): %v\n%s", variant, unitErr, failureLines(out)))
 		}
 		bin := filepath.Join(dir, "integration.test")
 		if _, err := r.run(ctx, "go", "test", "-race", "-c", "-o", bin, "./integration"); err != nil {
@@ -139,7 +139,7 @@ exec "$3" -test.v -test.count=1`
 			"sh", "-c", script, "sh", cniDir, filepath.Join(dir, "integration"), bin)
 		rw.integration = countTests(out)
 		if itErr != nil || rw.integration.fail > 0 || rw.integration.pass == 0 {
-			failures = append(failures, fmt.Sprintf("%s integration tests: %v\n%s", variant, itErr, tail(out, 40)))
+			failures = append(failures, fmt.Sprintf("%s integration tests: %v\n%s", variant, itErr, failureLines(out)))
 		}
 		rows = append(rows, rw)
 	}

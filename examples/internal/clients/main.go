@@ -25,10 +25,12 @@
 //	    reachability, then stopped and removed and checked for leaks. All of
 //	    it runs in a private network and mount namespace.
 //
-// The replace line points github.com/containernetworking/cni at the module
-// in this repository that declares that path (the compatibility shim); when
-// the shim requires github.com/cnirt/cni, a second line points that at this
-// repository, since neither is published on the module proxy.
+// The replace line points github.com/containernetworking/cni at the
+// compatibility shim in this repository (the nested module compat/, whose
+// packages sit at the reference's import paths). While cnirt has no
+// release on the module proxy, a second line points github.com/cnirt/cni,
+// which the shim requires, at this repository; with a release that line
+// goes away.
 //
 // Built binaries are cached under -cache (default /var/cache/cnirt-ci/clients),
 // keyed by version and, for everything that embeds cnirt, by a hash of
@@ -193,6 +195,26 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// failureLines picks from verbose test output the lines that say what
+// failed (--- FAIL, error traces, panics), each with a few lines after it.
+func failureLines(out string) string {
+	lines := strings.Split(out, "\n")
+	var picked []string
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		if strings.Contains(l, "--- FAIL") || strings.Contains(l, "Error:") || strings.HasPrefix(l, "panic:") ||
+			strings.Contains(l, "Error Trace:") || strings.HasPrefix(l, "FAIL") {
+			end := min(len(lines), i+4)
+			picked = append(picked, lines[i:end]...)
+			i = end - 1
+		}
+	}
+	if len(picked) == 0 {
+		return tail(out, 40)
+	}
+	return tail(strings.Join(picked, "\n"), 80)
+}
+
 // runner runs commands in a directory with extra environment.
 type runner struct {
 	dir     string
@@ -253,7 +275,9 @@ type replacement struct {
 	needsRoot bool     // the shim requires ourModule
 }
 
-// findShim locates the module in repo that declares refModule as its path.
+// findShim locates the compatibility shim in repo: the nested module whose
+// packages sit at the reference's import paths (module path
+// github.com/cnirt/cni/compat, or the reference's own).
 func findShim(repo string) (replacement, error) {
 	var found []string
 	err := filepath.WalkDir(repo, func(path string, d fs.DirEntry, err error) error {
@@ -270,7 +294,7 @@ func findShim(repo string) (replacement, error) {
 		if err != nil {
 			return err
 		}
-		if modulePath(data) == refModule {
+		if mp := modulePath(data); mp == refModule || mp == ourModule+"/compat" {
 			found = append(found, filepath.Dir(path))
 		}
 		return nil
@@ -279,7 +303,7 @@ func findShim(repo string) (replacement, error) {
 		return replacement{}, err
 	}
 	if len(found) != 1 {
-		return replacement{}, fmt.Errorf("want exactly one module declaring %s under %s (the compatibility shim), found %d: %v", refModule, repo, len(found), found)
+		return replacement{}, fmt.Errorf("want exactly one module declaring %s or %s/compat under %s (the compatibility shim), found %d: %v", refModule, ourModule, repo, len(found), found)
 	}
 	r := replacement{shimDir: found[0]}
 	r.lines = []string{refModule + " => " + r.shimDir}
@@ -287,7 +311,7 @@ func findShim(repo string) (replacement, error) {
 	if err != nil {
 		return replacement{}, err
 	}
-	if strings.Contains(string(data), ourModule+" ") {
+	if strings.Contains(string(data), ourModule+" v") {
 		r.needsRoot = true
 		r.lines = append(r.lines, ourModule+" => "+repo)
 	}

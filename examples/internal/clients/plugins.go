@@ -56,7 +56,7 @@ func pluginsStep(ctx context.Context, o *options) error {
 		out, err := r.run(ctx, append([]string{"go", "test", "-count=1", "-v"}, e2eRun...)...)
 		c := countTests(out)
 		if err != nil || c.fail > 0 || c.skip > 0 || c.pass == 0 {
-			failures = append(failures, fmt.Sprintf("%s: %v\n%s", variant, err, tail(out, 40)))
+			failures = append(failures, fmt.Sprintf("%s: %v\n%s", variant, err, failureLines(out)))
 		}
 		lib := "reference v1.3.1 (" + dir + ")"
 		if variant == "cnirt" {
