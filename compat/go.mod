@@ -2,11 +2,15 @@ module github.com/cnirt/cni/compat
 
 go 1.26
 
-require github.com/cnirt/cni v0.0.0
+require (
+	github.com/cnirt/cni v0.0.0
+	github.com/stretchr/testify v1.12.1
+)
 
 require (
 	go.opentelemetry.io/otel v1.29.0 // indirect
 	go.opentelemetry.io/otel/trace v1.29.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )
 
 // Until cnirt has a release, the shim builds against the cnirt source it

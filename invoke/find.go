@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cnirt/cni/internal/shimvar"
+	"github.com/cnirt/cni/pkg/shimvar"
 )
 
 // FindInPath returns the path of the executable for plugin, searching paths
@@ -52,7 +52,7 @@ func FindInPath(plugin string, paths []string) (string, error) {
 
 // executableFileExtensions is the list of suffixes in force:
 // ExecutableFileExtensions, or, while it holds its default, the compat
-// shim's invoke.ExecutableFileExtensions (see internal/shimvar).
+// shim's invoke.ExecutableFileExtensions (see pkg/shimvar).
 func executableFileExtensions() []string {
 	return shimvar.ExecutableFileExtensions.Effective(ExecutableFileExtensions, func(v []string) bool {
 		return slices.Equal(v, defaultExecutableFileExtensions)

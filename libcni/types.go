@@ -12,7 +12,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/cnirt/cni/internal/shimvar"
+	"github.com/cnirt/cni/pkg/shimvar"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/version"
 )
@@ -39,7 +39,7 @@ var errCheckNotSupp = errors.New("does not support the CHECK command")
 
 // cacheDirSetting is the package-level cache directory in force: CacheDir,
 // or, while CacheDir holds its default, the compat shim's libcni.CacheDir
-// (see internal/shimvar for why both exist and which wins).
+// (see pkg/shimvar for why both exist and which wins).
 func cacheDirSetting() string {
 	return shimvar.CacheDir.Effective(CacheDir, func(v string) bool { return v == defaultCacheDir })
 }

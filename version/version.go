@@ -12,7 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/cnirt/cni/internal/shimvar"
+	"github.com/cnirt/cni/pkg/shimvar"
 	"github.com/cnirt/cni/types"
 	"github.com/cnirt/cni/types/create"
 )

@@ -1,8 +1,8 @@
 package libcni
 
 import (
-	"github.com/cnirt/cni/internal/shimvar"
 	cnirt "github.com/cnirt/cni/libcni"
+	"github.com/cnirt/cni/pkg/shimvar"
 )
 
 // CacheDir is the reference's settable default cache directory. It is a

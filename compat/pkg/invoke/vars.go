@@ -3,8 +3,8 @@ package invoke
 import (
 	"slices"
 
-	"github.com/cnirt/cni/internal/shimvar"
 	cnirt "github.com/cnirt/cni/invoke"
+	"github.com/cnirt/cni/pkg/shimvar"
 )
 
 // ExecutableFileExtensions lists the suffixes FindInPath tries after a

@@ -1,7 +1,7 @@
 package version
 
 import (
-	"github.com/cnirt/cni/internal/shimvar"
+	"github.com/cnirt/cni/pkg/shimvar"
 	cnirt "github.com/cnirt/cni/version"
 )
 

@@ -2,7 +2,7 @@
 // (github.com/containernetworking/cni, the release named by RefVersion)
 // against cnirt:
 //
-//	go run ./examples/internal/refsuite [-keep] [-v]
+//	go run ./examples/internal/refsuite [-keep] [-v] [-replace]
 //
 // It asks the Go module proxy for the reference release (go mod download
 // -json), makes a scratch copy of this repository without cnirt's own tests,
@@ -62,14 +62,19 @@ var expectationsText string
 func main() {
 	keep := flag.Bool("keep", false, "keep the scratch copy and print its path")
 	verbose := flag.Bool("v", false, "print the whole go test output")
+	replace := flag.Bool("replace", false, "leave the imports alone and reach cnirt through the compat shim with a go.mod replace (see replace.go)")
 	flag.Parse()
+	prep := prepare
+	if *replace {
+		prep = prepareReplace
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, *keep, *verbose, os.Stdout)
+	code := run(ctx, *keep, *verbose, prep, os.Stdout)
 	stop()
 	os.Exit(code)
 }
 
-func run(ctx context.Context, keep, verbose bool, out io.Writer) int {
+func run(ctx context.Context, keep, verbose bool, prepare func(ctx context.Context, repo, ref, dst string) error, out io.Writer) int {
 	exp, err := parseExpectations(expectationsText)
 	if err != nil {
 		fmt.Fprintf(out, "refsuite: expectations.txt: %v\n", err)
@@ -267,6 +272,18 @@ func prepare(ctx context.Context, repo, ref, dst string) error {
 	if err := copyTree(repo, dst); err != nil {
 		return err
 	}
+	if err := placeReference(ref, dst, rewriteImports); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dst, "pkg", "skel", "zz_refsuite_shim_test.go"), []byte(skelShim), 0o644); err != nil {
+		return err
+	}
+	return addTestDeps(ctx, ref, dst)
+}
+
+// placeReference copies the reference's files named by placements into
+// dst, passing each through rewrite, and relaxes MatchError in the tests.
+func placeReference(ref, dst string, rewrite func(string) string) error {
 	shims := map[string]string{} // dir -> package needing the MatchError shim
 	for _, p := range placements {
 		entries, err := os.ReadDir(filepath.Join(ref, p.from))
@@ -286,7 +303,7 @@ func prepare(ctx context.Context, repo, ref, dst string) error {
 			if err != nil {
 				return err
 			}
-			src := rewriteImports(string(b))
+			src := rewrite(string(b))
 			if strings.HasSuffix(name, "_test.go") {
 				var relaxed bool
 				if src, relaxed = relaxMatchError(src); relaxed {
@@ -309,9 +326,12 @@ func prepare(ctx context.Context, repo, ref, dst string) error {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dst, "pkg", "skel", "zz_refsuite_shim_test.go"), []byte(skelShim), 0o644); err != nil {
-		return err
-	}
+	return nil
+}
+
+// addTestDeps adds the reference's Ginkgo and Gomega to the scratch
+// module in dst and tidies it.
+func addTestDeps(ctx context.Context, ref, dst string) error {
 	ginkgo, gomega, err := refTestDeps(filepath.Join(ref, "go.mod"))
 	if err != nil {
 		return err
@@ -495,7 +515,7 @@ func readTestEvents(out []byte, log io.Writer) ([]specResult, error) {
 		if ev.Test == "" {
 			continue
 		}
-		pkg := strings.TrimPrefix(strings.TrimPrefix(ev.Package, ourModule), "/")
+		pkg := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(ev.Package, ourModule), replaceModule), "/")
 		k := key{pkg, ev.Test}
 		switch ev.Action {
 		case "run":

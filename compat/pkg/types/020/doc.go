@@ -6,7 +6,7 @@
 // cnirt's (see vars.go where there are any). A runtime reaches it without
 // changing an import, with one line in its go.mod:
 //
-//	replace github.com/containernetworking/cni => github.com/cnirt/cni/compat v0.0.0
+//	replace github.com/containernetworking/cni => github.com/cnirt/cni/compat vX.Y.Z
 //
 // See "Adopting cnirt without touching imports" in cnirt's README.
 package types020

@@ -14,9 +14,12 @@
 // to different values gets cnirt's. Nothing is copied at init, so a setting
 // made at any time before an operation counts, as in the reference.
 //
-// The package is internal to github.com/cnirt/cni, which the Go toolchain
-// also lets the nested shim module import (its path is below this
-// module's), so neither cnirt's nor the shim's exported API grows.
+// The package is for the shim alone; programs have no use for it. It cannot
+// be an internal package: in a runtime's build the shim's packages carry
+// the reference's import paths (github.com/containernetworking/cni/...),
+// which the Go toolchain does not let import cnirt's internal packages. It
+// is a package of its own so that neither cnirt's libcni, invoke and
+// version nor the shim's packages gain a name the reference lacks.
 package shimvar
 
 import "io"
