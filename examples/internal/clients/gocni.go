@@ -117,7 +117,11 @@ func goCNI(ctx context.Context, o *options) error {
 			failures = append(failures, fmt.Sprintf("%s unit tests (-race): %v\n%s", variant, unitErr, failureLines(out)))
 		}
 		bin := filepath.Join(dir, "integration.test")
-		if _, err := r.run(ctx, "go", "test", "-race", "-c", "-o", bin, "./integration"); err != nil {
+		// Without -race: under it go-deadlock also takes concurrent RLocks
+		// of one go-cni object for recursive locking (it reports every
+		// goroutine as goroutine 0 here), and containerd does call Setup
+		// concurrently, as TestParallelPods does.
+		if _, err := r.run(ctx, "go", "test", "-c", "-o", bin, "./integration"); err != nil {
 			return err
 		}
 		cniDir := filepath.Join(dir, "var-lib-cni")
@@ -143,7 +147,7 @@ exec "$3" -test.v -test.count=1`
 		}
 		rows = append(rows, rw)
 	}
-	fmt.Printf("\n| go-cni %s on | unit tests (`go test .`) | unit tests (`go test -race -parallel 1 .`) | integration (bridge + host-local + loopback, private netns, -race) |\n|---|---|---|---|\n", GoCNIVersion)
+	fmt.Printf("\n| go-cni %s on | unit tests (`go test .`) | unit tests (`go test -race -parallel 1 .`) | integration (bridge + host-local + loopback, private netns) |\n|---|---|---|---|\n", GoCNIVersion)
 	for _, rw := range rows {
 		lib := "reference v1.3.1"
 		if rw.variant == "cnirt" {
