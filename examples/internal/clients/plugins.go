@@ -66,6 +66,9 @@ func pluginsStep(ctx context.Context, o *options) error {
 	}
 	fmt.Printf("\n| plugins %s built on | cnirt e2e tests (`go test %s`) |\n|---|---|\n%s\n", realplugins.Version,
 		strings.Join(e2eRun, " "), strings.Join(table, "\n"))
+	if err := pluginUnitTests(ctx, o); err != nil {
+		failures = append(failures, err.Error())
+	}
 	if len(failures) > 0 {
 		return fmt.Errorf("%s", strings.Join(failures, "\n"))
 	}
@@ -86,4 +89,98 @@ func checkEmbedsShim(ctx context.Context, bin, shimDir string) error {
 		}
 	}
 	return fmt.Errorf("%s was not built with %s replaced by %s:\n%s", bin, refModule, shimDir, out)
+}
+
+// pluginUnitPackages are the plugins' own test packages the driver runs:
+// host-local and its allocator and store, which use the reference's types
+// throughout and need neither root nor namespaces.
+var pluginUnitPackages = []string{"./plugins/ipam/host-local/..."}
+
+// pluginUnitTests runs pluginUnitPackages in scratch copies of the plugins
+// module, as published and with the replace lines in its go.mod. The tests
+// are compiled first, then run offline in a private network and mount
+// namespace so that nothing they might set up reaches the host.
+func pluginUnitTests(ctx context.Context, o *options) error {
+	src, err := moduleDir(ctx, o.work, realplugins.Module, realplugins.Version)
+	if err != nil {
+		return err
+	}
+	var failures, table []string
+	for _, variant := range []string{"REF", "cnirt"} {
+		if !o.wants(variant) {
+			continue
+		}
+		dir := filepath.Join(o.work, "plugins-"+variant)
+		if err := copyTree(src, dir); err != nil {
+			return err
+		}
+		if variant == "cnirt" {
+			repl, err := findShim(o.repo)
+			if err != nil {
+				return err
+			}
+			if err := addReplace(filepath.Join(dir, "go.mod"), repl.lines); err != nil {
+				return err
+			}
+		}
+		r := runner{dir: dir, env: goEnv, verbose: o.verbose}
+		if _, err := r.run(ctx, "go", "mod", "tidy"); err != nil {
+			return err
+		}
+		if err := checkCNIResolution(ctx, r, variant); err != nil {
+			return err
+		}
+		if _, err := r.run(ctx, append([]string{"go", "test", "-count=1", "-run", "^$"}, pluginUnitPackages...)...); err != nil {
+			return err
+		}
+		offline := runner{dir: dir, env: append(append([]string{}, goEnv...), "GOPROXY=off"), verbose: o.verbose}
+		out, err := offline.run(ctx, append([]string{"unshare", "--net", "--mount", "--fork", "--propagation", "private", "--",
+			"go", "test", "-count=1", "-v"}, pluginUnitPackages...)...)
+		c := countTests(out)
+		specs := ginkgoSpecs(out)
+		if err != nil || c.fail > 0 || c.pass == 0 {
+			failures = append(failures, fmt.Sprintf("plugins' own tests, %s: %v\n%s", variant, err, failureLines(out)))
+		}
+		lib := "reference v1.3.1"
+		if variant == "cnirt" {
+			lib = "cnirt (replace)"
+		}
+		table = append(table, fmt.Sprintf("| %s | %s (%s) |", lib, c, specs))
+	}
+	fmt.Printf("\n| plugins %s own tests on | `go test %s` |\n|---|---|\n%s\n", realplugins.Version,
+		strings.Join(pluginUnitPackages, " "), strings.Join(table, "\n"))
+	if len(failures) > 0 {
+		return fmt.Errorf("%s", strings.Join(failures, "\n"))
+	}
+	return nil
+}
+
+// ginkgoSpecs sums the "Ran N of M Specs" lines of Ginkgo suites.
+func ginkgoSpecs(out string) string {
+	ran, total := 0, 0
+	for _, line := range strings.Split(out, "\n") {
+		var n, m int
+		if i := strings.Index(line, "Ran "); i >= 0 {
+			if _, err := fmt.Sscanf(stripANSI(line[i:]), "Ran %d of %d Specs", &n, &m); err == nil {
+				ran += n
+				total += m
+			}
+		}
+	}
+	return fmt.Sprintf("%d of %d Ginkgo specs ran", ran, total)
+}
+
+// stripANSI removes terminal colour sequences.
+func stripANSI(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i < len(s) && s[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
