@@ -13,7 +13,9 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )
 
-// Until cnirt has a release, the shim builds against the cnirt source it
-// sits in. A release of the shim requires the cnirt release tagged at the
-// same commit; see "Adopting cnirt without touching imports" in README.md.
+// Inside this repository the shim builds against the cnirt source it sits
+// in. Go ignores a dependency's replace lines, so for a runtime the require
+// above decides: a release (tag compat/vX.Y.Z) requires the cnirt release
+// vX.Y.Z tagged on the same commit; see "Adopting cnirt without touching
+// imports" in README.md.
 replace github.com/cnirt/cni => ../

@@ -37,38 +37,52 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer func() { _ = os.RemoveAll(tmp) }()
-	ref, err := apiload.LoadRef(tmp, runtime.GOOS)
+	files, err := generateAll(".", tmp)
+	_ = os.RemoveAll(tmp)
 	if err != nil {
 		log.Fatal(err)
+	}
+	for name, src := range files {
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(name, src, 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+// generateAll returns the forwarding file of every mirrored package, by
+// path relative to root, the compat module's directory. The reference is
+// copied under tmp to be type-checked.
+func generateAll(root, tmp string) (map[string][]byte, error) {
+	ref, err := apiload.LoadRef(tmp, runtime.GOOS)
+	if err != nil {
+		return nil, err
 	}
 	var patterns []string
 	for _, m := range apiload.Mirrors {
 		patterns = append(patterns, apiload.CnirtModule+"/"+m.Cnirt)
 	}
-	cn, err := apiload.Load(".", nil, patterns...)
+	cn, err := apiload.Load(root, nil, patterns...)
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
+	files := map[string][]byte{}
 	for _, m := range apiload.Mirrors {
 		rp := ref[apiload.RefModule+"/"+m.Ref]
 		cp := cn[apiload.CnirtModule+"/"+m.Cnirt]
-		deprecated, err := deprecatedFuncs(filepath.Join("..", filepath.FromSlash(m.Cnirt)))
+		deprecated, err := deprecatedFuncs(filepath.Join(root, "..", filepath.FromSlash(m.Cnirt)))
 		if err != nil {
-			log.Fatal(err)
+			return nil, err
 		}
 		src, err := generate(m, rp, cp, deprecated)
 		if err != nil {
-			log.Fatalf("%s: %v", m.Ref, err)
+			return nil, fmt.Errorf("%s: %w", m.Ref, err)
 		}
-		out := filepath.Join(filepath.FromSlash(m.Ref), "zz_forward.go")
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			log.Fatal(err)
-		}
-		if err := os.WriteFile(out, src, 0o644); err != nil {
-			log.Fatal(err)
-		}
+		files[filepath.Join(filepath.FromSlash(m.Ref), "zz_forward.go")] = src
 	}
+	return files, nil
 }
 
 // generate writes the forwarding file of one package.

@@ -17,6 +17,11 @@
 // context around it, never inside it), and the white-box skel suite reaches
 // the dispatcher through cnirt's exported Dispatcher.Run.
 //
+// With -replace the imports are left alone instead: the suites run in a
+// scratch module of their own that reaches cnirt through the compat shim
+// (compat/) and a go.mod replace, as a runtime would; see replace.go. The
+// expectations and the closing line are the same.
+//
 // The file expectations.txt beside this program lists the specs that are
 // skipped (they need the reference's git history) and the specs cnirt fails
 // on purpose, each with a one-line reason. The program exits non-zero when
