@@ -89,6 +89,17 @@ func buildWrapper(ctx context.Context, o *options, name string, requires, replac
 	return nil
 }
 
+// pruneStale removes the directories of cache named prefix+<other hash>,
+// the builds of earlier cnirt sources, keeping keep.
+func pruneStale(cache, prefix, keep string) {
+	entries, _ := os.ReadDir(cache)
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), prefix) && e.Name() != keep {
+			_ = os.RemoveAll(filepath.Join(cache, e.Name()))
+		}
+	}
+}
+
 // buildAll builds (or finds in the cache) everything the pod scenario
 // needs.
 func buildAll(ctx context.Context, o *options) (binaries, error) {
@@ -117,6 +128,7 @@ func buildAll(ctx context.Context, o *options) (binaries, error) {
 			return b, err
 		}
 		b.cnirtContainerd = filepath.Join(cnirtDir, "containerd")
+		pruneStale(o.cache, "containerd-"+ContainerdVersion+"-cnirt-", filepath.Base(cnirtDir))
 		if err := checkEmbedsShim(ctx, b.cnirtContainerd, repl.shimDir); err != nil {
 			return b, err
 		}

@@ -152,3 +152,18 @@ func TestPauseImageArchive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "binary", string(data))
 }
+
+func TestPruneStaleKeepsTheCurrentBuild(t *testing.T) {
+	cache := t.TempDir()
+	for _, d := range []string{"containerd-v1-cnirt-aaa", "containerd-v1-cnirt-bbb", "containerd-v1-ref", "plugins-v1-cnirt-aaa"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(cache, d), 0o755))
+	}
+	pruneStale(cache, "containerd-v1-cnirt-", "containerd-v1-cnirt-bbb")
+	entries, err := os.ReadDir(cache)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"containerd-v1-cnirt-bbb", "containerd-v1-ref", "plugins-v1-cnirt-aaa"}, names)
+}

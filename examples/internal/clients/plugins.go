@@ -44,6 +44,7 @@ func pluginsStep(ctx context.Context, o *options) error {
 			return err
 		}
 		dirs["cnirt"] = dir
+		pruneStale(o.cache, "plugins-"+realplugins.Version+"-cnirt-", filepath.Base(dir))
 	}
 	var failures []string
 	var table []string
