@@ -98,8 +98,83 @@ func (m *Manager) cachedAttachments(id string) ([]*cached, error) {
 		}
 		out = append(out, newCached(a, set))
 	}
+	out = append(out, m.damagedAttachments(id, set, out)...)
 	sortAttachOrder(out)
 	return out, nil
+}
+
+// damagedAttachments returns the sandbox's cache entries that exist but
+// cannot be read, such as an entry left empty by a crash or a file system
+// that lost its data (cni#1055, containerd#9825). libcni's listing skips
+// them, as the reference's does, so without this Detach would run no DEL
+// for their networks and leak what the plugins set up. Each one found is
+// a network of the current configuration at an interface name this
+// Manager could have given it; it is torn down with that configuration,
+// and its DEL, having no readable previous result, runs without one and
+// removes the entry. listed are the attachments the listing already gave.
+func (m *Manager) damagedAttachments(id string, set *NetworkSet, listed []*cached) []*cached {
+	if set == nil {
+		return nil
+	}
+	seen := map[[2]string]bool{}
+	for _, c := range listed {
+		seen[[2]string{c.att.Network, c.att.IfName}] = true
+	}
+	var out []*cached
+	for _, n := range m.candidateNetworks(set) {
+		for _, ifName := range m.candidateIfNames(set, n) {
+			key := [2]string{n.Name, ifName}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if !m.cni.HasCacheEntry(n.Name, &libcni.RuntimeConf{ContainerID: id, IfName: ifName}) {
+				continue
+			}
+			att := &libcni.NetworkAttachment{ContainerID: id, Network: n.Name, IfName: ifName}
+			c := &cached{att: att, config: n.Config}
+			var known bool
+			if c.order, known = attachOrder(att); !known {
+				c.order = math.MaxInt
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// candidateNetworks returns the networks of set a sandbox may be attached
+// to: every valid one, and the loopback network when it is selected.
+func (m *Manager) candidateNetworks(set *NetworkSet) []*Network {
+	out := slices.Clone(set.Valid)
+	for _, n := range set.Networks {
+		if n.Loopback {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// candidateIfNames returns the interface names network n may have been
+// given in a sandbox: its name in the current selection and every name
+// its position could give.
+func (m *Manager) candidateIfNames(set *NetworkSet, n *Network) []string {
+	if n.Loopback {
+		return []string{LoopbackIfName}
+	}
+	var out []string
+	for _, sel := range set.Networks {
+		if sel.Name == n.Name {
+			out = append(out, sel.IfName)
+		}
+	}
+	positions := max(len(set.Valid), len(m.opts.names))
+	for i := 0; i < positions; i++ {
+		if name := m.opts.ifName(n.Name, i); !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // findValid returns the valid network called name of set, selected or

@@ -1,0 +1,61 @@
+package sandbox_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cnirt/cni/pkg/sandbox"
+)
+
+// TestDetachDamagedCacheEntry: a cache entry that exists but cannot be read
+// (left empty by a crash, cni#1055 and containerd#9825, or holding
+// garbage) is skipped by libcni's listing; Detach still runs DEL for its
+// network, with the current configuration, and the entry is gone
+// afterwards. Check reports the network instead of passing it over.
+func TestDetachDamagedCacheEntry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		content string
+		restart bool
+	}{
+		{name: "empty", content: ""},
+		{name: "garbage", content: "{\"kind\":"},
+		{name: "empty, restarted runtime", content: "", restart: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.write("1.conflist", e.debugNet("first", "", ""))
+			e.write("2.conflist", e.debugNet("second", "", ""))
+			m := e.manager(sandbox.WithMaxNetworks(2))
+			ctx := t.Context()
+			sb := sandbox.Sandbox{ID: "sb", NetNS: nsPath("sb")}
+			_, err := m.Attach(ctx, sb)
+			require.NoError(t, err)
+			require.ElementsMatch(t, []string{"first/eth0", "second/net1"}, e.cached("sb"))
+
+			entry := filepath.Join(e.cache, "results", "second-sb-net1")
+			require.FileExists(t, entry)
+			require.NoError(t, os.WriteFile(entry, []byte(tc.content), 0o600))
+			require.Equal(t, []string{"first/eth0"}, e.cached("sb"), "libcni's listing skips the damaged entry")
+			if tc.restart {
+				m = e.manager(sandbox.WithMaxNetworks(2))
+			}
+
+			err = m.Check(ctx, sb)
+			var se *sandbox.SandboxError
+			require.ErrorAs(t, err, &se, "Check must report the damaged entry")
+			assert.Contains(t, err.Error(), "second")
+
+			require.NoError(t, m.Detach(ctx, sb))
+			assert.ElementsMatch(t, []string{"DEL first eth0", "DEL second net1"}, filterCmd(e.calls(), "DEL"))
+			assert.NoFileExists(t, entry)
+			assert.Empty(t, e.cached("sb"))
+		})
+	}
+}
