@@ -167,3 +167,23 @@ func TestPruneStaleKeepsTheCurrentBuild(t *testing.T) {
 	}
 	assert.Equal(t, []string{"containerd-v1-cnirt-bbb", "containerd-v1-ref", "plugins-v1-cnirt-aaa"}, names)
 }
+
+// TestEmbedsShim: the build information must show the reference's module
+// replaced by a shim directory, from this checkout or another one with the
+// same sources; another replacement, or none, does not count.
+func TestEmbedsShim(t *testing.T) {
+	for _, tc := range []struct {
+		name, out string
+		want      bool
+	}{
+		{"this checkout", "bin: go1.26\n\tdep\tgithub.com/containernetworking/cni\tv1.3.1\n\t=>\t/src/cnirt/compat\t(devel)\t\n", true},
+		{"another checkout", "bin: go1.26\n\tdep\tgithub.com/containernetworking/cni\tv1.3.1\n\t=>\t/tmp/ci-1/compat\t(devel)\t\n", true},
+		{"no replacement", "bin: go1.26\n\tdep\tgithub.com/containernetworking/cni\tv1.3.1\th1:abc\n", false},
+		{"another module replaced", "bin: go1.26\n\tdep\tgithub.com/cnirt/cni\tv0.0.0\n\t=>\t/tmp/x/compat\t(devel)\t\n\tdep\tgithub.com/containernetworking/cni\tv1.3.1\th1:abc\n", false},
+		{"replaced elsewhere", "bin: go1.26\n\tdep\tgithub.com/containernetworking/cni\tv1.3.1\n\t=>\t/tmp/fork\t(devel)\t\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, embedsShim(tc.out, "/src/cnirt/compat"))
+		})
+	}
+}

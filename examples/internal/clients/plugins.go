@@ -77,19 +77,38 @@ func pluginsStep(ctx context.Context, o *options) error {
 }
 
 // checkEmbedsShim makes sure bin was built with the reference's module
-// path replaced by the shim directory (its build information says so).
+// path replaced by the shim (its build information says so).
 func checkEmbedsShim(ctx context.Context, bin, shimDir string) error {
 	out, err := runner{dir: filepath.Dir(bin)}.run(ctx, "go", "version", "-m", bin)
 	if err != nil {
 		return err
 	}
+	if embedsShim(out, shimDir) {
+		return nil
+	}
+	return fmt.Errorf("%s was not built with %s replaced by a %s directory:\n%s", bin, refModule, filepath.Base(shimDir), out)
+}
+
+// embedsShim reports whether the `go version -m` output out shows the
+// reference's module replaced by a directory named as shimDir is. The
+// directory may be another checkout's: the builds are cached by a hash of
+// cnirt's sources, so one built from a checkout elsewhere (an earlier CI
+// clone) has the same shim.
+func embedsShim(out, shimDir string) bool {
+	afterRef := false
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 3 && f[0] == "=>" && f[1] == shimDir {
-			return nil
+		switch {
+		case len(f) >= 2 && f[0] == "dep":
+			afterRef = f[1] == refModule
+		case len(f) >= 2 && f[0] == "=>":
+			if afterRef && filepath.Base(f[1]) == filepath.Base(shimDir) {
+				return true
+			}
+			afterRef = false
 		}
 	}
-	return fmt.Errorf("%s was not built with %s replaced by %s:\n%s", bin, refModule, shimDir, out)
+	return false
 }
 
 // pluginUnitPackages are the plugins' own test packages the driver runs:
