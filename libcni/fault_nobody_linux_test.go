@@ -4,10 +4,8 @@ package libcni_test
 
 import (
 	"context"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cnirt/cni/libcni"
+	"github.com/cnirt/cni/pkg/plugintest"
 )
 
 // nobodyEnv names the directory prepared by TestFaultUnprivileged for its
@@ -23,7 +22,7 @@ import (
 const nobodyEnv = "CNIRT_FAULT_NOBODY_DIR"
 
 // nobodyUID is the user the child runs as.
-const nobodyUID = 65534
+const nobodyUID = plugintest.NobodyUID
 
 // TestFaultUnprivileged checks the permission faults that root does not
 // see, in a child process running the test binary as the user nobody: a
@@ -37,9 +36,6 @@ func TestFaultUnprivileged(t *testing.T) {
 	requireFaultRoot(t)
 	ctx := context.Background()
 	root := t.TempDir()
-	for d := root; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
-		require.NoError(t, os.Chmod(d, 0o755)) // the test's own directories
-	}
 	// Configuration: a directory nobody cannot read, a file it cannot read.
 	closed := filepath.Join(root, "closed.d")
 	require.NoError(t, os.Mkdir(closed, 0o700))
@@ -64,25 +60,7 @@ func TestFaultUnprivileged(t *testing.T) {
 		}
 		return os.Chmod(p, mode)
 	}))
-	// The test binary, where nobody can run it.
-	bin := filepath.Join(root, "libcni.test")
-	src, err := os.Open(os.Args[0])
-	require.NoError(t, err)
-	dst, err := os.OpenFile(bin, os.O_WRONLY|os.O_CREATE, 0o755)
-	require.NoError(t, err)
-	_, err = io.Copy(dst, src)
-	require.NoError(t, err)
-	require.NoError(t, dst.Close())
-	require.NoError(t, src.Close())
-
-	cmd := exec.Command(bin, "-test.run", "^TestFaultUnprivilegedChild$", "-test.v", "-test.count=1")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), nobodyEnv+"="+root, "HOME="+root, "GOCACHE="+filepath.Join(root, "gocache"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
-	out, err := cmd.CombinedOutput()
-	t.Logf("child (uid %d):\n%s", nobodyUID, out)
-	require.NoError(t, err, "the checks run as nobody failed")
-	assert.Contains(t, string(out), "--- PASS: TestFaultUnprivilegedChild")
+	plugintest.RunTestAsNobody(t, root, "TestFaultUnprivilegedChild", nobodyEnv+"="+root)
 }
 
 // TestFaultUnprivilegedChild is the body of TestFaultUnprivileged's child;

@@ -5,12 +5,9 @@ package sandbox_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -26,7 +23,7 @@ import (
 const sandboxNobodyEnv = "CNIRT_SANDBOX_NOBODY_DIR"
 
 // nobodyUID is the user the child runs as.
-const nobodyUID = 65534
+const nobodyUID = plugintest.NobodyUID
 
 // TestSandboxUnprivileged: a configuration directory or file the runtime
 // cannot read, and a cache directory it cannot write, seen through
@@ -39,9 +36,6 @@ func TestSandboxUnprivileged(t *testing.T) {
 		return
 	}
 	root := t.TempDir()
-	for d := root; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
-		require.NoError(t, os.Chmod(d, 0o755))
-	}
 	e := newEnv(t)
 	conf := func(name string) string {
 		return fmt.Sprintf(`{"cniVersion":"1.1.0","name":%q,"plugins":[{"type":"debug","debugFile":%q}]}`,
@@ -66,37 +60,16 @@ func TestSandboxUnprivileged(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(root, "own.d", "10-b.conflist"), []byte(conf("b")), 0o644))
 	// cache: root's, not writable to nobody.
 	mk("cache", 0o755, 0)
-	// bin: the debug plugin, and the test binary, where nobody can run them.
+	// bin: the debug plugin, where nobody can run it.
 	mk("bin", 0o755, 0)
-	copyExec(t, plugintest.Exe(e.binDir, "debug"), plugintest.Exe(filepath.Join(root, "bin"), "debug"))
-	bin := filepath.Join(root, "sandbox.test")
-	copyExec(t, os.Args[0], bin)
-
-	cmd := exec.Command(bin, "-test.run", "^TestSandboxUnprivilegedChild$", "-test.v", "-test.count=1")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), sandboxNobodyEnv+"="+root, "HOME="+root, "GOCACHE="+filepath.Join(root, "gocache"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
-	out, err := cmd.CombinedOutput()
-	t.Logf("child (uid %d):\n%s", nobodyUID, out)
-	require.NoError(t, err, "the checks run as nobody failed")
-	assert.Contains(t, string(out), "--- PASS: TestSandboxUnprivilegedChild")
+	data, err := os.ReadFile(plugintest.Exe(e.binDir, "debug"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(plugintest.Exe(filepath.Join(root, "bin"), "debug"), data, 0o755))
+	plugintest.RunTestAsNobody(t, root, "TestSandboxUnprivilegedChild", sandboxNobodyEnv+"="+root)
 	assert.NoFileExists(t, filepath.Join(root, "log", "debug.log"), "no plugin may have run")
 	entries, err := os.ReadDir(filepath.Join(root, "cache"))
 	require.NoError(t, err)
 	assert.Empty(t, entries, "nothing may have been written to the cache")
-}
-
-// copyExec copies the executable src to dst with mode 0755.
-func copyExec(t *testing.T, src, dst string) {
-	t.Helper()
-	in, err := os.Open(src)
-	require.NoError(t, err)
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o755)
-	require.NoError(t, err)
-	_, err = io.Copy(out, in)
-	require.NoError(t, err)
-	require.NoError(t, out.Close())
 }
 
 // TestSandboxUnprivilegedChild is the body of TestSandboxUnprivileged's
