@@ -80,26 +80,10 @@ func goCNI(ctx context.Context, o *options) error {
 			continue
 		}
 		dir := filepath.Join(o.work, "go-cni-"+variant)
-		if err := copyTree(src, dir); err != nil {
-			return err
-		}
-		if err := copyTree(itSrc, filepath.Join(dir, "integration")); err != nil {
-			return err
-		}
-		if variant == "cnirt" {
-			repl, err := findShim(o.repo)
-			if err != nil {
-				return err
-			}
-			if err := addReplace(filepath.Join(dir, "go.mod"), repl.lines); err != nil {
-				return err
-			}
-		}
-		r := runner{dir: dir, env: goEnv, verbose: o.verbose}
-		if _, err := r.run(ctx, "go", "mod", "tidy"); err != nil {
-			return err
-		}
-		if err := checkCNIResolution(ctx, r, variant); err != nil {
+		r, err := scratchModule(ctx, o, src, dir, variant, func(dir string) error {
+			return copyTree(itSrc, filepath.Join(dir, "integration"))
+		})
+		if err != nil {
 			return err
 		}
 		rw := row{variant: variant}

@@ -401,6 +401,35 @@ func moduleDir(ctx context.Context, work, mod, version string) (string, error) {
 	return rest[:strings.Index(rest, `"`)], nil
 }
 
+// scratchModule copies the client module at src into dir, runs extra on
+// the copy when it is not nil (to add files before the module is tidied),
+// adds the replace lines to its go.mod for the "cnirt" variant, tidies it
+// and checks which cni module it resolves to. It returns a runner in dir.
+func scratchModule(ctx context.Context, o *options, src, dir, variant string, extra func(dir string) error) (runner, error) {
+	r := runner{dir: dir, env: goEnv, verbose: o.verbose}
+	if err := copyTree(src, dir); err != nil {
+		return r, err
+	}
+	if extra != nil {
+		if err := extra(dir); err != nil {
+			return r, err
+		}
+	}
+	if variant == "cnirt" {
+		repl, err := findShim(o.repo)
+		if err != nil {
+			return r, err
+		}
+		if err := addReplace(filepath.Join(dir, "go.mod"), repl.lines); err != nil {
+			return r, err
+		}
+	}
+	if _, err := r.run(ctx, "go", "mod", "tidy"); err != nil {
+		return r, err
+	}
+	return r, checkCNIResolution(ctx, r, variant)
+}
+
 // copyTree copies the regular files of src into dst, writable.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {

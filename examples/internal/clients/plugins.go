@@ -131,23 +131,8 @@ func pluginUnitTests(ctx context.Context, o *options) error {
 			continue
 		}
 		dir := filepath.Join(o.work, "plugins-"+variant)
-		if err := copyTree(src, dir); err != nil {
-			return err
-		}
-		if variant == "cnirt" {
-			repl, err := findShim(o.repo)
-			if err != nil {
-				return err
-			}
-			if err := addReplace(filepath.Join(dir, "go.mod"), repl.lines); err != nil {
-				return err
-			}
-		}
-		r := runner{dir: dir, env: goEnv, verbose: o.verbose}
-		if _, err := r.run(ctx, "go", "mod", "tidy"); err != nil {
-			return err
-		}
-		if err := checkCNIResolution(ctx, r, variant); err != nil {
+		r, err := scratchModule(ctx, o, src, dir, variant, nil)
+		if err != nil {
 			return err
 		}
 		if _, err := r.run(ctx, append([]string{"go", "test", "-count=1", "-run", "^$"}, pluginUnitPackages...)...); err != nil {
