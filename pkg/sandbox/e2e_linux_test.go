@@ -37,15 +37,8 @@ func TestE2ETwoNetworksInParallel(t *testing.T) {
 	defer cancel()
 
 	id := fmt.Sprintf("e2e-sb-%d", os.Getpid())
-	ns, err := netns.Create(ctx, id)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ns.Delete(context.Background()) })
 	bridge := fmt.Sprintf("cnisb%d", os.Getpid()%100000)
-	t.Cleanup(func() {
-		if netns.LinkExists(bridge) {
-			_ = netns.IP(context.Background(), "link", "del", bridge)
-		}
-	})
+	ns := e2eSandboxNS(ctx, t, id, bridge)
 
 	confDir, cacheDir, dataDir := t.TempDir(), t.TempDir(), t.TempDir()
 	write := func(file, content string) {
@@ -171,4 +164,20 @@ func resultInterfaces(a *sandbox.Attachment) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// e2eSandboxNS creates the network namespace id for a sandbox of an
+// end-to-end test and names its bridge, removing both when the test ends
+// (the bridge only if a plugin made it).
+func e2eSandboxNS(ctx context.Context, t *testing.T, id, bridge string) *netns.NetNS {
+	t.Helper()
+	ns, err := netns.Create(ctx, id)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ns.Delete(context.Background()) })
+	t.Cleanup(func() {
+		if netns.LinkExists(bridge) {
+			_ = netns.IP(context.Background(), "link", "del", bridge)
+		}
+	})
+	return ns
 }

@@ -32,15 +32,8 @@ func TestE2EResultNotCachedRollsBack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	id := fmt.Sprintf("i19s-full-%d", os.Getpid())
-	ns, err := netns.Create(ctx, id)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = ns.Delete(context.Background()) })
 	bridge := fmt.Sprintf("i19sfb%d", os.Getpid()%100000)
-	t.Cleanup(func() {
-		if netns.LinkExists(bridge) {
-			_ = netns.IP(context.Background(), "link", "del", bridge)
-		}
-	})
+	ns := e2eSandboxNS(ctx, t, id, bridge)
 
 	confDir, cacheDir, dataDir := t.TempDir(), t.TempDir(), t.TempDir()
 	mountTmpfs(t, cacheDir, "256k")
