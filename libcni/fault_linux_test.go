@@ -238,8 +238,9 @@ func TestFaultCache(t *testing.T) {
 // under a running CNIConfig: a CNIConfig made afterwards (another process
 // in real life; two CNIConfig values exclude each other like two
 // processes) creates new lock files, and the running one notices that its
-// open lock file is gone at its next operation, opens the new one, and so
-// still waits for the other's hold of the container.
+// open lock file is gone at its next operation that checks (one at least
+// LockFileCheckInterval after the previous check), opens the new one, and
+// so still waits for the other's hold of the container.
 func TestFaultLockFilesRemovedWhileInUse(t *testing.T) {
 	requireFaultRoot(t)
 	ctx := context.Background()
@@ -254,6 +255,9 @@ func TestFaultLockFilesRemovedWhileInUse(t *testing.T) {
 	holdCtx, release, err := other.HoldContainer(ctx, "c1", env.list.Name)
 	require.NoError(t, err)
 	_ = holdCtx
+	// An operation checks its lock file when the last check is at least
+	// this old; the ADD above checked (or skipped the check) just now.
+	time.Sleep(libcni.LockFileCheckInterval)
 
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()

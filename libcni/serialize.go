@@ -37,6 +37,15 @@ const (
 	containerLocksDir = "container"
 )
 
+// lockFileCheckInterval bounds how often an operation checks that the
+// container lock file it has open is still the one in the cache directory
+// (a cache directory wiped while in use, see "Failure behaviour" in the
+// README): an operation checks (one fstat) when at least this long has
+// passed since the last check. A runtime's operations are usually further
+// apart than this, so each of them checks; a burst of operations pays one
+// fstat per interval, and a removal is noticed within the interval.
+const lockFileCheckInterval = 100 * time.Millisecond
+
 // state is the mutable part of a CNIConfig built by one of the
 // constructors: lockers per cache directory and the plugin version cache.
 // A CNIConfig written as a struct literal has none; it then creates (and
@@ -111,16 +120,17 @@ func (l *lockers) close() {
 // says why.
 //
 // The network locker does not check its lock file for removal at each
-// acquisition; the container locker does (one fstat per operation), and
-// refreshNetwork catches up when it finds its file removed (both live in
-// <cacheDir>/locks, so a removal usually takes both).
+// acquisition; the container locker does, at most once per
+// lockFileCheckInterval (one fstat), and refreshNetwork catches up when it
+// finds its file removed (both live in <cacheDir>/locks, so a removal
+// usually takes both).
 func newLockers(cacheDir string) *lockers {
 	base := filepath.Join(cacheDir, locksDir)
 	l := &lockers{dir: cacheDir}
 	n, err := lock.New(filepath.Join(base, networkLocksDir), lock.WithoutStaleCheck())
 	if err == nil {
 		var ct *lock.Locker
-		if ct, err = lock.New(filepath.Join(base, containerLocksDir)); err == nil {
+		if ct, err = lock.New(filepath.Join(base, containerLocksDir), lock.WithStaleCheckInterval(lockFileCheckInterval)); err == nil {
 			l.network, l.container = n, ct
 			return l
 		}

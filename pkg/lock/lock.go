@@ -68,13 +68,13 @@
 // [New] opens one file, "<dir>/.ranges", and keeps it open for the life of
 // the Locker. A key is a one-byte range of that file at an offset hashed
 // from the key (62 bits of FNV-1a), its slot; a lock operation is then a
-// single system call (on Linux, an acquisition adds the fstat that notices
-// a removed file, see "Rules for callers"), and no file is created, opened
-// or removed per operation. Two keys whose hashes collide share the slot: the in-process
-// gate is per slot, so they are serialised with each other, never both held
-// exclusively by accident. The lock belongs to the open file, not to the
-// process, so two Lockers of one process on the same directory exclude each
-// other like two processes do. The file stays empty; its descriptor is
+// single system call (on Linux, an acquisition may add the fstat that
+// notices a removed file, see "Rules for callers"), and no file is
+// created, opened or removed per operation. Two keys whose hashes collide
+// share the slot: the in-process gate is per slot, so they are serialised
+// with each other, never both held exclusively by accident. The lock
+// belongs to the open file, not to the process, so two Lockers of one
+// process on the same directory exclude each other like two processes do. The file stays empty; its descriptor is
 // close-on-exec, so plugins started while a lock is held do not inherit it.
 // Call [Locker.Close] to release the descriptor of a Locker no longer
 // needed. A Locker that becomes unreachable without Close has its
@@ -120,9 +120,10 @@
 // or its files by other means while locks are in use. If it happens
 // anyway (a cache directory wiped with rm -rf), a byte-range Locker on
 // Linux notices at its next acquisition: after taking an OS lock it checks
-// the open file's link count (one fstat; see [WithoutStaleCheck]), and
-// when the file is gone it opens the file now at the path and takes the
-// locks it holds again there (see [Locker.Reopens]).
+// the open file's link count (one fstat; see [WithStaleCheckInterval] to
+// check at most once per interval and [WithoutStaleCheck] to leave it to
+// the caller), and when the file is gone it opens the file now at the path
+// and takes the locks it holds again there (see [Locker.Reopens]).
 //
 // # When the directory is unusable
 //
@@ -191,10 +192,22 @@ func WithFileMode(mode fs.FileMode) Option {
 // lock, that the range file is still linked into the directory (see
 // [Locker.Reopens]); the caller then checks with [Locker.Refresh] when it
 // sees fit. It saves one fstat per acquisition: libcni checks only its
-// container locks (one per operation) and refreshes the network locks
+// container locks (at most every 100 ms) and refreshes the network locks
 // when a container lock file was found removed.
 func WithoutStaleCheck() Option {
 	return func(l *Locker) { l.noStale = true }
+}
+
+// WithStaleCheckInterval limits the check that the range file is still
+// linked into the directory (see [Locker.Reopens]) to one acquisition per
+// interval d: an acquisition checks when at least d has passed since the
+// Locker's last check, so a burst of acquisitions costs one fstat per d
+// rather than one each, and a removed file is noticed by the first
+// acquisition at least d after the previous check (an acquisition that
+// follows a quiet spell of d or more always checks). d <= 0 keeps the
+// default, a check at every acquisition. [WithoutStaleCheck] overrides it.
+func WithStaleCheckInterval(d time.Duration) Option {
+	return func(l *Locker) { l.staleEvery = max(d, 0) }
 }
 
 // WithFilePerKey selects a lock file per key (flock) even where byte-range
@@ -214,9 +227,14 @@ type Locker struct {
 	fileMode   fs.FileMode
 	filePerKey bool
 	sys        osLocker
-	ranges     *rangeFile // nil when a lock file per key is used
-	local      bool       // process-local: no OS lock at all (NewProcessLocal)
-	noStale    bool       // WithoutStaleCheck
+	ranges     *rangeFile    // nil when a lock file per key is used
+	local      bool          // process-local: no OS lock at all (NewProcessLocal)
+	noStale    bool          // WithoutStaleCheck
+	staleEvery time.Duration // WithStaleCheckInterval
+	// epoch is when the Locker was made; lastCheck is when (as time since
+	// epoch, monotonic) an acquisition last checked the range file.
+	epoch     time.Time
+	lastCheck atomic.Int64
 
 	mu        sync.Mutex
 	keys      map[slotKey]*keyState // guarded by mu
@@ -276,6 +294,7 @@ func New(dir string, opts ...Option) (*Locker, error) {
 		maxBackoff: DefaultMaxBackoff,
 		fileMode:   0o600,
 		keys:       make(map[slotKey]*keyState),
+		epoch:      time.Now(),
 	}
 	for _, opt := range opts {
 		if opt != nil {
@@ -548,8 +567,9 @@ func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared boo
 			timer.Stop()
 		}
 	}()
+	check := l.staleCheckDue()
 	for {
-		ok, stale, err := l.ranges.tryLockFresh(sk.slot, shared, !l.noStale)
+		ok, stale, err := l.ranges.tryLockFresh(sk.slot, shared, check)
 		if err != nil {
 			return nil, fmt.Errorf("lock: lock %q in %s: %w", key, l.ranges.path, err)
 		}
@@ -564,6 +584,22 @@ func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared boo
 		}
 		delay = min(2*delay, l.maxBackoff)
 	}
+}
+
+// staleCheckDue reports whether the acquisition starting now checks the
+// range file for removal (see WithStaleCheckInterval). With an interval,
+// one acquisition per interval is chosen (the one whose compare-and-swap
+// moves lastCheck); reading the clock costs no system call.
+func (l *Locker) staleCheckDue() bool {
+	if l.noStale {
+		return false
+	}
+	if l.staleEvery <= 0 {
+		return true
+	}
+	now := int64(time.Since(l.epoch))
+	last := l.lastCheck.Load()
+	return now-last >= int64(l.staleEvery) && l.lastCheck.CompareAndSwap(last, now)
 }
 
 // heldSlot is a slot held (or being taken) in this process, with its mode.
@@ -620,9 +656,10 @@ func (l *Locker) Refresh() (bool, error) {
 // from the directory (Linux) and opened the file at the path again, and
 // the error of the last attempt (nil when it succeeded). An acquisition
 // checks the link count of the open file after taking the lock (one
-// fstat): a lock file removed under a running process, for instance with
-// the whole directory, is noticed at the next acquisition, and the locks
-// held then are taken again on the new file.
+// fstat; with [WithStaleCheckInterval] only one acquisition per interval
+// does): a lock file removed under a running process, for instance with
+// the whole directory, is noticed at the next acquisition that checks, and
+// the locks held then are taken again on the new file.
 func (l *Locker) Reopens() (n int, lastErr error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

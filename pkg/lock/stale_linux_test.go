@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -179,5 +180,67 @@ func TestRemovedRangeFileUnderLoad(t *testing.T) {
 	last := newTestLocker(t, dir)
 	for _, k := range keys {
 		assert.False(t, waitsFor(t, last, k, 100*time.Millisecond), "key %q left locked", k)
+	}
+}
+
+// WithStaleCheckInterval: acquisitions within the interval of the last
+// check do not look at the range file; the first one after it does and
+// reopens a removed file. The clock is moved by ageing lastCheck, so the
+// test does not depend on how fast the machine runs it.
+func TestStaleCheckInterval(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "locks")
+	l, err := New(dir, fastBackoff, WithStaleCheckInterval(time.Hour))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+
+	require.NoError(t, os.RemoveAll(dir))
+	fresh := newTestLocker(t, dir)
+	h, err := fresh.Lock(ctx, "c1")
+	require.NoError(t, err)
+	assert.False(t, waitsFor(t, l, "c1", 50*time.Millisecond), "within the interval the removal is not looked for")
+	n, _ := l.Reopens()
+	assert.Zero(t, n)
+
+	l.lastCheck.Add(-int64(time.Hour)) // the interval has passed
+	assert.True(t, waitsFor(t, l, "c1", 50*time.Millisecond), "the first acquisition after the interval notices the removal")
+	n, reopenErr := l.Reopens()
+	require.NoError(t, reopenErr)
+	assert.Equal(t, 1, n)
+
+	require.NoError(t, h.Unlock())
+	assert.False(t, waitsFor(t, l, "c1", time.Second))
+}
+
+// Only one acquisition per interval checks, however many run at once.
+func TestStaleCheckDueOncePerInterval(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     []Option
+		wantDue  int
+		attempts int
+	}{
+		{name: "default: every acquisition", attempts: 50, wantDue: 50},
+		{name: "interval: one per interval", opts: []Option{WithStaleCheckInterval(time.Hour)}, attempts: 50, wantDue: 1},
+		{name: "without the check: none", opts: []Option{WithStaleCheckInterval(time.Hour), WithoutStaleCheck()}, attempts: 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := New(filepath.Join(t.TempDir(), "locks"), tt.opts...)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = l.Close() })
+			l.lastCheck.Add(-int64(time.Hour)) // due once, if an interval is set
+			var due atomic.Int64
+			var wg sync.WaitGroup
+			for range tt.attempts {
+				wg.Go(func() {
+					if l.staleCheckDue() {
+						due.Add(1)
+					}
+				})
+			}
+			wg.Wait()
+			assert.Equal(t, int64(tt.wantDue), due.Load())
+		})
 	}
 }
