@@ -284,7 +284,18 @@ func (c *CNIConfig) removeCache(network string, rt *RuntimeConf) error {
 // decoding error when the file is not a cniCacheV1 entry.
 func (c *CNIConfig) readCache(network string, rt *RuntimeConf) (*cacheEntry, []byte, error) {
 	name := cacheFile(c.cacheDirFor(rt), network, rt)
-	data, err := readFileLimit(name, MaxCacheEntrySize)
+	var (
+		entry   *cacheEntry
+		decoded bool
+	)
+	data, err := readFileUntil(name, MaxCacheEntrySize, func(b []byte) bool {
+		// Whole when it decodes: a prefix of one JSON value cut short is
+		// not a JSON value. A file that does not decode is read to its
+		// end and decoded again, so its error is the whole file's.
+		e, derr := decodeCacheEntry(b)
+		entry, decoded = e, derr == nil
+		return decoded
+	})
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, nil
@@ -294,7 +305,10 @@ func (c *CNIConfig) readCache(network string, rt *RuntimeConf) (*cacheEntry, []b
 		}
 		return nil, nil, err
 	}
-	entry, err := decodeCacheEntry(data)
+	if decoded {
+		return entry, data, nil
+	}
+	entry, err = decodeCacheEntry(data)
 	return entry, data, err
 }
 

@@ -111,7 +111,7 @@ func readRegularLimit(name string, limit int) ([]byte, error) {
 		_ = syscall.Close(fd)
 		return nil, &NotRegularFileError{Path: name, Mode: modeType(uint32(st.Mode))}
 	}
-	return readFD(fd, "", name, make([]byte, 0, 4096), limit)
+	return readFD(fd, "", name, make([]byte, 0, 4096), limit, nil)
 }
 
 // modeType returns the fs.FileMode type bits of a stat mode.
@@ -183,13 +183,30 @@ func readUpTo(dirfd int, dir, name string, buf []byte, limit int) ([]byte, error
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: joinDir(dir, name), Err: err}
 	}
-	return readFD(fd, dir, name, buf, limit)
+	return readFD(fd, dir, name, buf, limit, nil)
+}
+
+// readFileUntil is readFileLimit for a file whose contents tell when they
+// are whole: after a read that returns less than it asked for (which, for
+// a regular file, is the end of the file), complete is called with what
+// was read so far, and when it reports the contents whole the file is
+// closed without the read that would see the end. A cache entry is one
+// JSON value written in one piece, so its DEL or cached-result read costs
+// one read instead of two; complete decodes it and keeps the result. When
+// complete reports false the file is read to its end as usual.
+func readFileUntil(name string, limit int, complete func([]byte) bool) ([]byte, error) {
+	fd, err := openRead(noDir, "", name)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return readFD(fd, "", name, make([]byte, 0, 4096), limit, complete)
 }
 
 // readFD reads fd, the open file name inside dir (see joinDir), to its end
 // into buf[:0], growing it as needed, and closes it; with limit >= 0 it
-// stops with errFileTooLarge after more than limit bytes.
-func readFD(fd int, dir, name string, buf []byte, limit int) ([]byte, error) {
+// stops with errFileTooLarge after more than limit bytes. With complete
+// (see readFileUntil) it may stop before the end.
+func readFD(fd int, dir, name string, buf []byte, limit int, complete func([]byte) bool) ([]byte, error) {
 	var err error
 	for {
 		if len(buf) == cap(buf) {
@@ -206,10 +223,14 @@ func readFD(fd int, dir, name string, buf []byte, limit int) ([]byte, error) {
 		if n <= 0 {
 			break
 		}
+		short := n < cap(buf)-len(buf)
 		buf = buf[:len(buf)+n]
 		if limit >= 0 && len(buf) > limit {
 			_ = syscall.Close(fd)
 			return nil, errFileTooLarge
+		}
+		if short && complete != nil && complete(buf) {
+			break
 		}
 	}
 	if cerr := syscall.Close(fd); err == nil && cerr != nil {

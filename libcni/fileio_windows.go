@@ -92,6 +92,12 @@ func renameFile(oldName, newName string) error { return os.Rename(oldName, newNa
 // removeFile deletes name.
 func removeFile(name string) error { return os.Remove(name) }
 
+// readFileUntil reads the whole file name like readFileLimit; complete
+// is not used here (the read is sized by the file's size already).
+func readFileUntil(name string, limit int, _ func([]byte) bool) ([]byte, error) {
+	return readFileLimit(name, limit)
+}
+
 // readFileLimit reads the whole file name, failing with errFileTooLarge
 // when it holds more than limit bytes.
 func readFileLimit(name string, limit int) ([]byte, error) {
