@@ -146,11 +146,31 @@ func (p pendingEntry) commit(c *CNIConfig, network string, config, resultJSON []
 
 // commitTemp writes data into tmp and renames it to name, syncing the file
 // and the directory when durable. tmp is gone when it fails.
+//
+// When the rename finds the temporary file gone, the data is written once
+// more through a new temporary file (creating the directory if it went
+// too). An ADD creates its temporary file before its plugins run; one
+// whose plugins take longer than staleTempAge has it removed as a crashed
+// writer's by any process listing the cache meanwhile, and the entry must
+// still be recorded: the container's lock, held by the ADD, keeps every
+// other writer of this entry out.
 func commitTemp(tmp tempFile, name string, data []byte, durable bool) error {
 	if err := tmp.finish(data, durable); err != nil {
 		return err
 	}
-	if err := renameFile(tmp.name, name); err != nil {
+	err := renameFile(tmp.name, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		var again tempFile
+		if again, err = createTempIn(filepath.Dir(name)); err != nil {
+			return err
+		}
+		tmp = again
+		if err = tmp.finish(data, durable); err != nil {
+			return err
+		}
+		err = renameFile(tmp.name, name)
+	}
+	if err != nil {
 		_ = removeFile(tmp.name)
 		return err
 	}
