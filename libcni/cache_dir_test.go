@@ -34,3 +34,43 @@ func TestHasCacheEntry(t *testing.T) {
 	}
 	assert.False(t, c.HasCacheEntry("net", nil))
 }
+
+// TestUnreadableCacheEntries: exactly the entries GetCachedAttachments
+// skips are reported; temporary files and directories are not entries.
+func TestUnreadableCacheEntries(t *testing.T) {
+	dir := t.TempDir()
+	c := libcni.NewCNIConfigWithCacheDir(nil, dir, nil)
+	got, err := c.UnreadableCacheEntries()
+	require.NoError(t, err)
+	assert.Empty(t, got, "no cache directory yet")
+
+	results := filepath.Join(dir, "results")
+	require.NoError(t, os.MkdirAll(filepath.Join(results, "a-directory"), 0o700))
+	files := []struct {
+		name, content string
+		unreadable    bool
+	}{
+		{name: "net-good-eth0", content: `{"kind":"cniCacheV1","containerId":"good","ifName":"eth0","networkName":"net"}`},
+		{name: "net-empty-eth0", content: "", unreadable: true},
+		{name: "net-cut-eth0", content: `{"kind":"cniCacheV1","contai`, unreadable: true},
+		{name: "net-kind-eth0", content: `{"kind":"other","containerId":"kind","ifName":"eth0","networkName":"net"}`, unreadable: true},
+		{name: "net-noif-eth0", content: `{"kind":"cniCacheV1","containerId":"noif","networkName":"net"}`, unreadable: true},
+		{name: ".tmp-123", content: ""},
+	}
+	var want []string
+	for _, f := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(results, f.name), []byte(f.content), 0o600))
+		if f.unreadable {
+			want = append(want, f.name)
+		}
+	}
+	got, err = c.UnreadableCacheEntries()
+	require.NoError(t, err)
+	assert.ElementsMatch(t, want, got)
+	assert.IsNonDecreasing(t, got)
+
+	atts, err := c.GetCachedAttachments("")
+	require.NoError(t, err)
+	require.Len(t, atts, 1, "the listing gives the readable entry only")
+	assert.Equal(t, "good", atts[0].ContainerID)
+}
