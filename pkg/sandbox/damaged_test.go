@@ -59,3 +59,54 @@ func TestDetachDamagedCacheEntry(t *testing.T) {
 		})
 	}
 }
+
+// TestGCDamagedCacheEntry: GC DELs the unreadable cache entries of
+// sandboxes not live (the listing, and so libcni's GC, skips them), with
+// the current configuration, and the entries are gone afterwards; the
+// damaged entry of a live sandbox is left to its Detach. Sandbox IDs hold
+// '-', as the entries' file names do between their parts.
+func TestGCDamagedCacheEntry(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		restart bool
+	}{
+		{name: "running"},
+		{name: "restarted runtime", restart: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.write("1.conflist", e.debugNet("first", "", ""))
+			e.write("2.conflist", e.debugNet("second", "", ""))
+			m := e.manager(sandbox.WithMaxNetworks(2))
+			ctx := t.Context()
+			for _, id := range []string{"dead-1", "live-1"} {
+				_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
+				require.NoError(t, err)
+				entry := filepath.Join(e.cache, "results", "second-"+id+"-net1")
+				require.FileExists(t, entry)
+				require.NoError(t, os.WriteFile(entry, nil, 0o600))
+			}
+			if tc.restart {
+				m = e.manager(sandbox.WithMaxNetworks(2))
+			}
+
+			require.NoError(t, m.GC(ctx, []string{"live-1"}))
+			dels := func(id string) []string {
+				var out []string
+				for _, r := range e.records() {
+					if r.Command == "DEL" && r.Env["CNI_CONTAINERID"] == id {
+						out = append(out, netName(t, r)+" "+r.Env["CNI_IFNAME"])
+					}
+				}
+				return out
+			}
+			assert.ElementsMatch(t, []string{"first eth0", "second net1"}, dels("dead-1"))
+			assert.Empty(t, dels("live-1"))
+			assert.NoFileExists(t, filepath.Join(e.cache, "results", "second-dead-1-net1"))
+			assert.Empty(t, e.cached("dead-1"))
+			assert.FileExists(t, filepath.Join(e.cache, "results", "second-live-1-net1"), "a live sandbox's entry is its Detach's")
+		})
+	}
+}

@@ -8,9 +8,11 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cnirt/cni/libcni"
+	"github.com/cnirt/cni/pkg/utils"
 	"github.com/cnirt/cni/types"
 )
 
@@ -131,13 +133,46 @@ func (m *Manager) damagedAttachments(id string, set *NetworkSet, listed []*cache
 			if !m.cni.HasCacheEntry(n.Name, &libcni.RuntimeConf{ContainerID: id, IfName: ifName}) {
 				continue
 			}
-			att := &libcni.NetworkAttachment{ContainerID: id, Network: n.Name, IfName: ifName}
-			c := &cached{att: att, config: n.Config}
-			var known bool
-			if c.order, known = attachOrder(att); !known {
-				c.order = math.MaxInt
+			out = append(out, damagedCached(id, n, ifName))
+		}
+	}
+	return out
+}
+
+// damagedCached describes the unreadable cache entry of sandbox id in
+// network n at ifName, to be torn down with n's current configuration.
+func damagedCached(id string, n *Network, ifName string) *cached {
+	att := &libcni.NetworkAttachment{ContainerID: id, Network: n.Name, IfName: ifName}
+	c := &cached{att: att, config: n.Config}
+	var known bool
+	if c.order, known = attachOrder(att); !known {
+		c.order = math.MaxInt
+	}
+	return c
+}
+
+// damagedOwners returns every attachment whose unreadable cache entry the
+// file name could be: a file is named "<network>-<sandbox>-<ifName>", and
+// all three may contain '-', so a name is split at each network of the
+// current configuration it starts with and each interface name that
+// network could have been given (see candidateIfNames). A name that
+// splits two ways gives two owners; the DEL of either removes the file,
+// and a DEL for an attachment that does not exist is harmless (plugins
+// must accept it). Splits whose sandbox ID libcni would refuse are left
+// out: no ADD can have made them.
+func (m *Manager) damagedOwners(set *NetworkSet, name string) []*cached {
+	var out []*cached
+	for _, n := range m.candidateNetworks(set) {
+		rest, ok := strings.CutPrefix(name, n.Name+"-")
+		if !ok {
+			continue
+		}
+		for _, ifName := range m.candidateIfNames(set, n) {
+			id, ok := strings.CutSuffix(rest, "-"+ifName)
+			if !ok || utils.ValidateContainerID(id) != nil {
+				continue
 			}
-			out = append(out, c)
+			out = append(out, damagedCached(id, n, ifName))
 		}
 	}
 	return out
@@ -456,7 +491,11 @@ func (m *Manager) Status(ctx context.Context) []NetworkStatus {
 // GC has listed the cache).
 //
 // GC also undoes the interrupted Attaches (see IntentDirName) of the
-// sandboxes not in live, as Detach does.
+// sandboxes not in live, as Detach does, and DELs their cache entries that
+// cannot be read (left empty by a crash, cni#1055), which libcni's listing
+// skips: an entry of a network of the current configuration, found by
+// its file name (see libcni.CNIConfig.UnreadableCacheEntries), is DELeted
+// with that configuration, which removes it.
 //
 // GC is cleanup: when ctx ends (or has ended already), it goes on for at
 // most the Manager's cleanup timeout (WithCleanupTimeout), so a GC called
@@ -498,6 +537,20 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 	for _, a := range all {
 		if !configured[a.Network] && !liveSet[a.ContainerID] {
 			stale = append(stale, newCached(a, nil))
+		}
+	}
+	// Unreadable entries (see damagedAttachments) of sandboxes not live:
+	// the listing, and so GCNetworkList, skips them, and without a DEL
+	// their plugins would keep what they set up (a host-local address).
+	damaged, err := m.cni.UnreadableCacheEntries()
+	if err != nil {
+		fail(&NetworkError{Op: OpGC, Err: fmt.Errorf("listing unreadable cache entries: %w", err)})
+	}
+	for _, name := range damaged {
+		for _, c := range m.damagedOwners(set, name) {
+			if !liveSet[c.att.ContainerID] {
+				stale = append(stale, c)
+			}
 		}
 	}
 	// By sandbox, each in reverse attach order.
