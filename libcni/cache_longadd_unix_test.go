@@ -4,7 +4,6 @@ package libcni_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,10 +23,7 @@ import (
 // waited for.
 func TestAddOutlivingStaleTempAgeIsCached(t *testing.T) {
 	t.Parallel()
-	started := filepath.Join(t.TempDir(), "dbg2.started")
-	sf, err := json.Marshal(started)
-	require.NoError(t, err)
-	dir, list := eventChain(t, filepath.Join(t.TempDir(), "debug.log"), `,"sleep":{"ADD":"3s"},"startFile":`+string(sf))
+	dir, list, started := slowAddChain(t, "3s")
 	cacheDir := t.TempDir()
 	var log eventLog
 	c := libcni.NewCNIConfigWithOptions([]string{dir}, nil, libcni.WithCacheDir(cacheDir), libcni.WithEventHook(log.hook))

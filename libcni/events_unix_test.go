@@ -4,9 +4,7 @@ package libcni_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,10 +18,7 @@ import (
 // reported with its signal and no exit code.
 func TestEventsPluginKilledBySignal(t *testing.T) {
 	t.Parallel()
-	started := filepath.Join(t.TempDir(), "dbg2.started")
-	sf, err := json.Marshal(started)
-	require.NoError(t, err)
-	dir, list := eventChain(t, filepath.Join(t.TempDir(), "debug.log"), `,"sleep":{"ADD":"60s"},"startFile":`+string(sf))
+	dir, list, started := slowAddChain(t, "60s")
 	var log eventLog
 	c := libcni.NewCNIConfigWithOptions([]string{dir}, nil, libcni.WithCacheDir(t.TempDir()), libcni.WithEventHook(log.hook))
 	// Cancelled once the third plugin is under way, however slow the
@@ -39,7 +34,7 @@ func TestEventsPluginKilledBySignal(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
-	_, err = c.AddNetworkList(ctx, list, eventRT())
+	_, err := c.AddNetworkList(ctx, list, eventRT())
 	require.ErrorIs(t, err, context.Canceled)
 	evs := log.all()
 	last := evs[len(evs)-1]
