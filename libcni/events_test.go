@@ -84,18 +84,6 @@ func eventChain(t *testing.T, debugFile, extra string) (string, *libcni.NetworkC
 	return dir, mustList(t, conf)
 }
 
-// slowAddChain is eventChain whose last plugin (dbg2) creates the
-// returned file when it starts and then sleeps for addSleep (a Go
-// duration) on ADD, so that a test can act while an ADD is under way.
-func slowAddChain(t *testing.T, addSleep string) (dir string, list *libcni.NetworkConfigList, started string) {
-	t.Helper()
-	started = filepath.Join(t.TempDir(), "dbg2.started")
-	sf, err := json.Marshal(started)
-	require.NoError(t, err)
-	dir, list = eventChain(t, filepath.Join(t.TempDir(), "debug.log"), `,"sleep":{"ADD":"`+addSleep+`"},"startFile":`+string(sf))
-	return dir, list, started
-}
-
 func eventRT() *libcni.RuntimeConf {
 	return &libcni.RuntimeConf{ContainerID: "ctr-ev", NetNS: "/var/run/netns/ev", IfName: "eth1"}
 }

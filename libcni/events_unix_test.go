@@ -4,7 +4,9 @@ package libcni_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,4 +47,16 @@ func TestEventsPluginKilledBySignal(t *testing.T) {
 	assert.Positive(t, last.StdinBytes)
 	assert.Less(t, last.Duration, 60*time.Second, "killed, not waited for")
 	assert.Equal(t, err, last.Err)
+}
+
+// slowAddChain is eventChain whose last plugin (dbg2) creates the
+// returned file when it starts and then sleeps for addSleep (a Go
+// duration) on ADD, so that a test can act while an ADD is under way.
+func slowAddChain(t *testing.T, addSleep string) (dir string, list *libcni.NetworkConfigList, started string) {
+	t.Helper()
+	started = filepath.Join(t.TempDir(), "dbg2.started")
+	sf, err := json.Marshal(started)
+	require.NoError(t, err)
+	dir, list = eventChain(t, filepath.Join(t.TempDir(), "debug.log"), `,"sleep":{"ADD":"`+addSleep+`"},"startFile":`+string(sf))
+	return dir, list, started
 }
