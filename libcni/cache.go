@@ -531,7 +531,13 @@ func readAttachments(resultsDir string, names []string, found []*NetworkAttachme
 	const chunk = 64
 	buf := make([]byte, 0, 4096)
 	var d jsonx.Decoder
-	dir := openDirHandle(resultsDir)
+	// A descriptor of the directory pays off from a few files on; one or
+	// two files (the listing of one container) are opened by their whole
+	// path, which saves the descriptor's open and close.
+	dir := pathDirHandle(resultsDir)
+	if len(names) > 2 {
+		dir = openDirHandle(resultsDir)
+	}
 	defer dir.close()
 	start, end := 0, len(names)
 	for {

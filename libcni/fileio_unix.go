@@ -159,6 +159,10 @@ func openDirHandle(path string) dirHandle {
 	return dirHandle{fd: openDirFD(path), path: path}
 }
 
+// pathDirHandle returns a handle of the directory path whose files are
+// opened by their whole path.
+func pathDirHandle(path string) dirHandle { return dirHandle{fd: noDir, path: path} }
+
 // close releases the directory descriptor.
 func (h dirHandle) close() {
 	if h.fd != noDir {
