@@ -139,6 +139,26 @@ func (m *Manager) damagedAttachments(id string, set *NetworkSet, listed []*cache
 	return out
 }
 
+// uncachedAttachments returns, for a sandbox the cache knows nothing of,
+// the attachments Attach would make now with the current configuration
+// (see WithUncachedDetach), in attach order; none when the sandbox has an
+// attach record (Detach undoes that record's networks).
+func (m *Manager) uncachedAttachments(id string) []*cached {
+	if m.hasIntent(id) {
+		return nil
+	}
+	set := m.set.Load()
+	if set == nil {
+		return nil
+	}
+	var out []*cached
+	for i, n := range set.Networks {
+		att := &libcni.NetworkAttachment{ContainerID: id, Network: n.Name, IfName: n.IfName}
+		out = append(out, &cached{att: att, config: n.Config, order: i})
+	}
+	return out
+}
+
 // damagedCached describes the unreadable cache entry of sandbox id in
 // network n at ifName, to be torn down with n's current configuration.
 func damagedCached(id string, n *Network, ifName string) *cached {
@@ -334,6 +354,31 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 	if err != nil {
 		return err
 	}
+	if len(cs) == 0 && verb == OpDel && m.opts.uncachedDetach {
+		if uc := m.uncachedAttachments(sb.ID); len(uc) > 0 {
+			// Hold the networks that are DELeted, and decide under that
+			// hold: an Attach that finished in between has cached its
+			// attachments (or left its record) by then.
+			release(false)
+			if hctx, release, err = m.cni.HoldContainer(ctx, sb.ID, networkNames(uc)...); err != nil {
+				return fmt.Errorf("sandbox %q: %w", sb.ID, err)
+			}
+			if cs, err = m.cachedAttachments(sb.ID); err != nil {
+				release(false)
+				return err
+			}
+			if len(cs) == 0 && !m.hasIntent(sb.ID) {
+				cs = uc
+			} else {
+				// Something is known of the sandbox now: hold what the
+				// cache names and tear that down instead.
+				release(false)
+				if hctx, release, cs, err = m.holdCached(ctx, sb.ID); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	if len(cs) == 0 {
 		// Decided under the locks: no Attach of the sandbox is in flight.
 		release(true)
@@ -378,7 +423,8 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 // a later retry and does not stop the others; Detach then returns a
 // *SandboxError naming each such network, and, for a missing plugin, which
 // one. A sandbox with nothing cached detaches successfully, whatever is
-// configured. The cache is read while the sandbox's locks are held, so a
+// configured (with WithUncachedDetach it is DELeted from the current
+// selection instead, for a cache that can be lost). The cache is read while the sandbox's locks are held, so a
 // Detach that races the sandbox's Attach waits for it and detaches every
 // network it set up. sb.NetNS, when set, replaces the cached namespace
 // path.

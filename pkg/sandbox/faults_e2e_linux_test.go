@@ -82,3 +82,49 @@ func TestE2EResultNotCachedRollsBack(t *testing.T) {
 	assert.NotNil(t, res.PrimaryIP())
 	require.NoError(t, m.Detach(ctx, sandbox.Sandbox{ID: id}))
 }
+
+// TestE2EUncachedDetachReleases: the cache directory is wiped while a
+// sandbox is attached through the real bridge and host-local plugins. A
+// Manager with WithUncachedDetach releases everything on Detach: the
+// address is free again in host-local, and no veth is left.
+func TestE2EUncachedDetachReleases(t *testing.T) {
+	pluginDir := plugintest.RealPlugins(t, "bridge", "host-local")
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	id := fmt.Sprintf("i19s-wipe-%d", os.Getpid())
+	bridge := fmt.Sprintf("i19swb%d", os.Getpid()%100000)
+	ns := e2eSandboxNS(ctx, t, id, bridge)
+
+	confDir, cacheDir, dataDir := t.TempDir(), filepath.Join(t.TempDir(), "cache"), t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(confDir, "10-wipe.conflist"), []byte(fmt.Sprintf(
+		`{"cniVersion":"1.1.0","name":"i19s-wipe","plugins":[{"type":"bridge","bridge":%q,"isGateway":true,"ipMasq":false,
+"ipam":{"type":"host-local","dataDir":%q,"ranges":[[{"subnet":"198.18.165.0/24"}]]}}]}`, bridge, dataDir)), 0o644))
+	m, err := sandbox.New(sandbox.WithConfDir(confDir), sandbox.WithPluginDirs(pluginDir), sandbox.WithCacheDir(cacheDir), sandbox.WithUncachedDetach())
+	require.NoError(t, err)
+
+	res, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: ns.Path})
+	require.NoError(t, err)
+	require.NotNil(t, res.PrimaryIP())
+	held := func() []string {
+		var out []string
+		entries, _ := os.ReadDir(filepath.Join(dataDir, "i19s-wipe"))
+		for _, e := range entries {
+			if net.ParseIP(e.Name()) != nil {
+				out = append(out, e.Name())
+			}
+		}
+		return out
+	}
+	require.Equal(t, []string{res.PrimaryIP().String()}, held())
+
+	require.NoError(t, os.RemoveAll(cacheDir))
+	require.NoError(t, m.Detach(ctx, sandbox.Sandbox{ID: id, NetNS: ns.Path}))
+	assert.Empty(t, held(), "addresses held in host-local")
+	brif, _ := os.ReadDir(filepath.Join("/sys/class/net", bridge, "brif"))
+	assert.Empty(t, brif, "veths left on the bridge")
+	require.NoError(t, netns.Do(ns.Path, func() error {
+		_, err := net.InterfaceByName("eth0")
+		assert.Error(t, err, "eth0 left in the sandbox")
+		return nil
+	}))
+}

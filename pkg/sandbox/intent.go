@@ -96,6 +96,16 @@ func (m *Manager) readIntent(id string) (*intent, error) {
 	return &in, nil
 }
 
+// hasIntent reports whether a file is where the sandbox's attach record
+// is kept, readable or not.
+func (m *Manager) hasIntent(id string) bool {
+	if utils.ValidateContainerID(id) != nil {
+		return false
+	}
+	_, err := os.Lstat(m.intentPath(id))
+	return err == nil
+}
+
 // removeIntent removes the sandbox's intent.
 func (m *Manager) removeIntent(id string) error {
 	err := os.Remove(m.intentPath(id))

@@ -51,6 +51,7 @@ type options struct {
 	debounce       time.Duration
 	watchErrors    func(error)
 	cleanupTimeout time.Duration
+	uncachedDetach bool
 }
 
 // WithConfDir sets the configuration directory (default DefaultConfDir).
@@ -190,6 +191,26 @@ func WithCleanupTimeout(d time.Duration) Option {
 			return fmt.Errorf("WithCleanupTimeout: %v is not positive", d)
 		}
 		o.cleanupTimeout = d
+		return nil
+	}
+}
+
+// WithUncachedDetach makes Detach of a sandbox the cache knows nothing
+// of (no cache entry and no attach record) DEL it from every network the
+// current configuration selects, in reverse order, at the interface names
+// Attach gives them, with Sandbox.NetNS and neither CNI_ARGS nor
+// capability arguments: what containerd (through go-cni) and CRI-O
+// (through ocicni) do when their cache has nothing. It is for runtimes
+// whose cache directory can be lost while sandboxes are attached (kept on
+// a tmpfs, or wiped): without it such a Detach succeeds without running a
+// plugin, and what the plugins set up (a host-local address, a veth)
+// stays until the plugins' own GC, where they have one. The DELs run for
+// a sandbox that was never attached too, which conforming plugins accept;
+// since plugins run, a failing DEL (a plugin missing) fails the Detach,
+// with a *SandboxError naming the network.
+func WithUncachedDetach() Option {
+	return func(o *options) error {
+		o.uncachedDetach = true
 		return nil
 	}
 }
