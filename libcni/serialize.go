@@ -40,10 +40,13 @@ const (
 // lockFileCheckInterval bounds how often an operation checks that the
 // container lock file it has open is still the one in the cache directory
 // (a cache directory wiped while in use, see "Failure behaviour" in the
-// README): an operation checks (one fstat) when at least this long has
-// passed since the last check. A runtime's operations are usually further
-// apart than this, so each of them checks; a burst of operations pays one
-// fstat per interval, and a removal is noticed within the interval.
+// README): an operation, once it holds the container lock, checks (one
+// fstat) when at least this long has passed since the last check, and the
+// first operation of a CNIConfig on a cache directory always does. A
+// runtime's operations are usually further apart than this, so each of
+// them checks; a burst of operations pays one fstat per interval, and a
+// removal is noticed by the first operation that takes the lock at least
+// this long after the check before it.
 const lockFileCheckInterval = 100 * time.Millisecond
 
 // state is the mutable part of a CNIConfig built by one of the

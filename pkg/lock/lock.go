@@ -69,18 +69,19 @@
 // the Locker. A key is a one-byte range of that file at an offset hashed
 // from the key (62 bits of FNV-1a), its slot; a lock operation is then a
 // single system call (on Linux, an acquisition may add the fstat that
-// notices a removed file, see "Rules for callers"), and no file is
-// created, opened or removed per operation. Two keys whose hashes collide
-// share the slot: the in-process gate is per slot, so they are serialised
-// with each other, never both held exclusively by accident. The lock
-// belongs to the open file, not to the process, so two Lockers of one
-// process on the same directory exclude each other like two processes do. The file stays empty; its descriptor is
-// close-on-exec, so plugins started while a lock is held do not inherit it.
-// Call [Locker.Close] to release the descriptor of a Locker no longer
-// needed. A Locker that becomes unreachable without Close has its
-// descriptor closed by the garbage collector at some later point; that
-// cannot drop a lock still in use (a [Held] keeps its Locker reachable),
-// but it is no substitute for Close in a program that makes many Lockers.
+// notices a removed file, see "Rules for callers"), and no file is created,
+// opened or removed per operation. Two keys whose hashes collide share the
+// slot: the in-process gate is per slot, so they are serialised with each
+// other, never both held exclusively by accident. The lock belongs to the
+// open file, not to the process, so two Lockers of one process on the same
+// directory exclude each other like two processes do. The file stays empty;
+// its descriptor is close-on-exec, so plugins started while a lock is held
+// do not inherit it. Call [Locker.Close] to release the descriptor of a
+// Locker no longer needed. A Locker that becomes unreachable without Close
+// has its descriptor closed by the garbage collector at some later point;
+// that cannot drop a lock still in use (a [Held] keeps its Locker
+// reachable), but it is no substitute for Close in a program that makes many
+// Lockers.
 //
 // # A lock file per key (other systems, or [WithFilePerKey])
 //
@@ -200,12 +201,16 @@ func WithoutStaleCheck() Option {
 
 // WithStaleCheckInterval limits the check that the range file is still
 // linked into the directory (see [Locker.Reopens]) to one acquisition per
-// interval d: an acquisition checks when at least d has passed since the
-// Locker's last check, so a burst of acquisitions costs one fstat per d
-// rather than one each, and a removed file is noticed by the first
-// acquisition at least d after the previous check (an acquisition that
-// follows a quiet spell of d or more always checks). d <= 0 keeps the
-// default, a check at every acquisition. [WithoutStaleCheck] overrides it.
+// interval d: an acquisition, once it has taken its OS lock, checks when
+// at least d has passed since the Locker's last check (its first
+// acquisition always checks). A burst of acquisitions then costs one
+// fstat per d rather than one each, and a removed file is noticed by the
+// first acquisition at least d after the previous check (an acquisition
+// that follows a quiet spell of d or more always checks). d <= 0 keeps
+// the default, a check at every acquisition. [WithoutStaleCheck]
+// overrides it. It matters only for byte-range locks: a lock file per key
+// is checked at each acquisition by its own means, and [NewProcessLocal]
+// has no file.
 func WithStaleCheckInterval(d time.Duration) Option {
 	return func(l *Locker) { l.staleEvery = max(d, 0) }
 }
@@ -304,6 +309,7 @@ func New(dir string, opts ...Option) (*Locker, error) {
 	if l.maxBackoff < l.minBackoff {
 		l.maxBackoff = l.minBackoff
 	}
+	l.lastCheck.Store(-int64(l.staleEvery)) // the first acquisition checks
 	sys, err := newOSLocker()
 	if err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		return nil, fmt.Errorf("lock: directory %s: %w", dir, err)
@@ -567,9 +573,8 @@ func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared boo
 			timer.Stop()
 		}
 	}()
-	check := l.staleCheckDue()
 	for {
-		ok, stale, err := l.ranges.tryLockFresh(sk.slot, shared, check)
+		ok, stale, err := l.ranges.tryLockFresh(sk.slot, shared, l.staleCheckDue)
 		if err != nil {
 			return nil, fmt.Errorf("lock: lock %q in %s: %w", key, l.ranges.path, err)
 		}
@@ -586,10 +591,13 @@ func (l *Locker) acquire(ctx context.Context, key string, sk slotKey, shared boo
 	}
 }
 
-// staleCheckDue reports whether the acquisition starting now checks the
-// range file for removal (see WithStaleCheckInterval). With an interval,
-// one acquisition per interval is chosen (the one whose compare-and-swap
-// moves lastCheck); reading the clock costs no system call.
+// staleCheckDue reports whether an acquisition that has just taken its OS
+// lock checks the range file for removal (see WithStaleCheckInterval).
+// It is asked only once the lock is taken, so an acquisition that waited
+// decides by the time it got the lock. With an interval, one acquisition
+// per interval is chosen (the one whose compare-and-swap moves lastCheck);
+// the first acquisition of a Locker always checks (lastCheck starts an
+// interval back). Reading the clock costs no system call.
 func (l *Locker) staleCheckDue() bool {
 	if l.noStale {
 		return false

@@ -70,14 +70,14 @@ func (r *rangeFile) unlock(off int64) error {
 	return nil
 }
 
-// tryLockFresh is tryLock followed, when the lock was taken and with
-// check, by a check
+// tryLockFresh is tryLock followed, when the lock was taken and check
+// reports true (it is called only then), by a check
 // that the open range file is still linked into its directory (one
 // fstat), under one hold of mu so that no reopen comes in between. stale
 // reports a file removed, for example with the whole cache directory: a
 // process that opens the path now gets a new file, whose locks do not
 // conflict with this one's. The lock taken on the stale file is kept.
-func (r *rangeFile) tryLockFresh(off int64, shared, check bool) (ok, stale bool, err error) {
+func (r *rangeFile) tryLockFresh(off int64, shared bool, check func() bool) (ok, stale bool, err error) {
 	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Start: off, Len: 1}
 	if shared {
 		lk.Type = syscall.F_RDLCK
@@ -95,7 +95,7 @@ func (r *rangeFile) tryLockFresh(off int64, shared, check bool) (ok, stale bool,
 	default:
 		return false, false, &os.PathError{Op: "fcntl", Path: r.path, Err: err}
 	}
-	if !check {
+	if !check() {
 		return true, false, nil
 	}
 	var st syscall.Stat_t

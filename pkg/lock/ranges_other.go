@@ -25,7 +25,7 @@ func (*rangeFile) unlock(int64) error { return errors.ErrUnsupported }
 func (*rangeFile) close() error { return nil }
 
 // tryLockFresh is never reached.
-func (*rangeFile) tryLockFresh(int64, bool, bool) (bool, bool, error) {
+func (*rangeFile) tryLockFresh(int64, bool, func() bool) (bool, bool, error) {
 	return false, false, errors.ErrUnsupported
 }
 

@@ -89,7 +89,7 @@ func (r *rangeFile) unlock(off int64) error {
 // tryLockFresh is tryLock; the file is never stale: Windows does not
 // remove a file another handle has open without FILE_SHARE_DELETE, which
 // the range file is not opened with, so it cannot vanish under a Locker.
-func (r *rangeFile) tryLockFresh(off int64, shared, _ bool) (ok, stale bool, err error) {
+func (r *rangeFile) tryLockFresh(off int64, shared bool, _ func() bool) (ok, stale bool, err error) {
 	ok, err = r.tryLock(off, shared)
 	return ok, false, err
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,7 +184,7 @@ func TestRemovedRangeFileUnderLoad(t *testing.T) {
 
 // WithStaleCheckInterval: acquisitions within the interval of the last
 // check do not look at the range file; the first one after it does and
-// reopens a removed file. The clock is moved by ageing lastCheck, so the
+// reopens a removed file; so does a Locker's first acquisition. The clock is moved by ageing lastCheck, so the
 // test does not depend on how fast the machine runs it.
 func TestStaleCheckInterval(t *testing.T) {
 	ctx := context.Background()
@@ -193,6 +192,7 @@ func TestStaleCheckInterval(t *testing.T) {
 	l, err := New(dir, fastBackoff, WithStaleCheckInterval(time.Hour))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
+	assert.False(t, waitsFor(t, l, "x", time.Second), "the first acquisition, which checks")
 
 	require.NoError(t, os.RemoveAll(dir))
 	fresh := newTestLocker(t, dir)
@@ -212,35 +212,59 @@ func TestStaleCheckInterval(t *testing.T) {
 	assert.False(t, waitsFor(t, l, "c1", time.Second))
 }
 
-// Only one acquisition per interval checks, however many run at once.
-func TestStaleCheckDueOncePerInterval(t *testing.T) {
-	tests := []struct {
-		name     string
-		opts     []Option
-		wantDue  int
-		attempts int
-	}{
-		{name: "default: every acquisition", attempts: 50, wantDue: 50},
-		{name: "interval: one per interval", opts: []Option{WithStaleCheckInterval(time.Hour)}, attempts: 50, wantDue: 1},
-		{name: "without the check: none", opts: []Option{WithStaleCheckInterval(time.Hour), WithoutStaleCheck()}, attempts: 50},
+// A Locker's first acquisition checks, whatever the interval.
+func TestStaleCheckFirstAcquisition(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "locks")
+	l, err := New(dir, fastBackoff, WithStaleCheckInterval(time.Hour))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	require.NoError(t, os.RemoveAll(dir))
+	fresh := newTestLocker(t, dir)
+	h, err := fresh.Lock(context.Background(), "c1")
+	require.NoError(t, err)
+	assert.True(t, waitsFor(t, l, "c1", 50*time.Millisecond))
+	n, _ := l.Reopens()
+	assert.Equal(t, 1, n)
+	require.NoError(t, h.Unlock())
+}
+
+// An acquisition that waits for another Locker decides whether to check
+// when it gets the lock, not when it starts waiting: the interval passes,
+// and the file is removed, while it waits.
+func TestStaleCheckDecidedWhenTheLockIsTaken(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "locks")
+	l, err := New(dir, fastBackoff, WithStaleCheckInterval(time.Hour))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	assert.False(t, waitsFor(t, l, "x", time.Second), "the first acquisition, which checks")
+
+	other := newTestLocker(t, dir) // the same file
+	ho, err := other.Lock(ctx, "c1")
+	require.NoError(t, err)
+	got := make(chan error, 1)
+	var hl *Held
+	go func() {
+		var err error
+		hl, err = l.Lock(ctx, "c1")
+		got <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // waiting for other's lock by now
+
+	require.NoError(t, os.RemoveAll(dir))
+	fresh := newTestLocker(t, dir)
+	hf, err := fresh.Lock(ctx, "c1")
+	require.NoError(t, err)
+	l.lastCheck.Add(-int64(time.Hour)) // the interval passes while it waits
+	require.NoError(t, ho.Unlock())
+	select {
+	case err := <-got:
+		t.Fatalf("took c1 on the removed file (err %v) while the new file's holder has it", err)
+	case <-time.After(200 * time.Millisecond):
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l, err := New(filepath.Join(t.TempDir(), "locks"), tt.opts...)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = l.Close() })
-			l.lastCheck.Add(-int64(time.Hour)) // due once, if an interval is set
-			var due atomic.Int64
-			var wg sync.WaitGroup
-			for range tt.attempts {
-				wg.Go(func() {
-					if l.staleCheckDue() {
-						due.Add(1)
-					}
-				})
-			}
-			wg.Wait()
-			assert.Equal(t, int64(tt.wantDue), due.Load())
-		})
-	}
+	require.NoError(t, hf.Unlock())
+	require.NoError(t, <-got)
+	require.NoError(t, hl.Unlock())
+	n, _ := l.Reopens()
+	assert.Equal(t, 1, n)
 }
