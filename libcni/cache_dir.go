@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/cnirt/cni/pkg/jsonx"
 )
 
 // CacheDir returns the directory c keeps its cache (results and locks) in:
@@ -32,16 +34,20 @@ func (c *CNIConfig) HasCacheEntry(network string, rt *RuntimeConf) bool {
 
 // UnreadableCacheEntries returns the file names, sorted, of the cache
 // entries in c's cache directory that GetCachedAttachments skips: files
-// that cannot be read, that are not cniCacheV1 entries (left empty by a
-// crash or holding garbage, cni#1055), that lack the attachment's names,
-// that are larger than MaxCacheEntrySize, or that are not regular files.
-// Temporary files of writers are not entries. An entry's file name is
+// that are not regular files, and regular files that cannot be read, that
+// are not cniCacheV1 entries (left empty by a crash or holding garbage,
+// cni#1055), that lack the attachment's names, or that are larger than
+// MaxCacheEntrySize. Temporary files of writers are not entries, and a
+// file removed meanwhile is not reported. An entry's file name is
 // "<network>-<containerID>-<ifName>"; since all three may contain '-', a
 // caller that knows its networks and interface names can tell whose entry
-// it is, and a DEL with those names (which runs without a previous result)
-// removes it. Every entry is read, as by GetCachedAttachments. A missing
-// cache directory has none. No event is emitted.
-func (c *CNIConfig) UnreadableCacheEntries() ([]string, error) {
+// it may be, and a DEL with those names (which runs without a previous
+// result) removes it.
+//
+// listed are attachments the caller has just listed with
+// GetCachedAttachments: their files are known to be readable and are not
+// read again (nil reads every entry). No event is emitted.
+func (c *CNIConfig) UnreadableCacheEntries(listed []*NetworkAttachment) ([]string, error) {
 	resultsDir := filepath.Join(c.cacheDirFor(nil), cacheResultsDir)
 	entries, err := os.ReadDir(resultsDir)
 	if err != nil {
@@ -50,20 +56,37 @@ func (c *CNIConfig) UnreadableCacheEntries() ([]string, error) {
 		}
 		return nil, err
 	}
-	var names []string
+	known := make(map[string]bool, len(listed))
+	for _, a := range listed {
+		known[a.Network+"-"+a.ContainerID+"-"+a.IfName] = true
+	}
+	var (
+		out []string
+		buf = make([]byte, 0, 4096)
+		d   jsonx.Decoder
+		dir = openDirHandle(resultsDir)
+	)
+	defer dir.close()
 	for _, e := range entries {
-		if e.IsDir() || strings.HasPrefix(e.Name(), tempPrefix) {
+		name := e.Name()
+		switch {
+		case e.IsDir() || strings.HasPrefix(name, tempPrefix) || known[name]:
+			continue
+		case !e.Type().IsRegular():
+			out = append(out, name)
 			continue
 		}
-		names = append(names, e.Name())
-	}
-	found := make([]*NetworkAttachment, len(names))
-	readAttachments(resultsDir, names, found, "", "", nil)
-	var out []string
-	for i, name := range names {
-		if found[i] == nil {
-			out = append(out, name)
+		data, err := dir.readInto(name, buf, MaxCacheEntrySize)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since the directory was listed
 		}
+		if err == nil {
+			buf = data
+			if decodeAttachment(&d, data, "", "") != nil {
+				continue
+			}
+		}
+		out = append(out, name)
 	}
 	sort.Strings(out)
 	return out, nil

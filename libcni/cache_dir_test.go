@@ -40,7 +40,7 @@ func TestHasCacheEntry(t *testing.T) {
 func TestUnreadableCacheEntries(t *testing.T) {
 	dir := t.TempDir()
 	c := libcni.NewCNIConfigWithCacheDir(nil, dir, nil)
-	got, err := c.UnreadableCacheEntries()
+	got, err := c.UnreadableCacheEntries(nil)
 	require.NoError(t, err)
 	assert.Empty(t, got, "no cache directory yet")
 
@@ -64,7 +64,11 @@ func TestUnreadableCacheEntries(t *testing.T) {
 			want = append(want, f.name)
 		}
 	}
-	got, err = c.UnreadableCacheEntries()
+	// Not a regular file: the listing skips it even when it leads to an
+	// entry.
+	require.NoError(t, os.Symlink("net-good-eth0", filepath.Join(results, "net-link-eth0")))
+	want = append(want, "net-link-eth0")
+	got, err = c.UnreadableCacheEntries(nil)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, want, got)
 	assert.IsNonDecreasing(t, got)
@@ -73,4 +77,13 @@ func TestUnreadableCacheEntries(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, atts, 1, "the listing gives the readable entry only")
 	assert.Equal(t, "good", atts[0].ContainerID)
+
+	// The files of listed attachments are not read again.
+	require.NoError(t, os.WriteFile(filepath.Join(results, "net-good-eth0"), nil, 0o600))
+	got, err = c.UnreadableCacheEntries(atts)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, want, got)
+	got, err = c.UnreadableCacheEntries(nil)
+	require.NoError(t, err)
+	assert.Contains(t, got, "net-good-eth0", "read again, it is empty now")
 }

@@ -23,7 +23,7 @@ import (
 // waited for.
 func TestAddOutlivingStaleTempAgeIsCached(t *testing.T) {
 	t.Parallel()
-	dir, list, started := slowAddChain(t, "3s")
+	dir, list, started := slowAddChain(t, "10s")
 	cacheDir := t.TempDir()
 	var log eventLog
 	c := libcni.NewCNIConfigWithOptions([]string{dir}, nil, libcni.WithCacheDir(cacheDir), libcni.WithEventHook(log.hook))
