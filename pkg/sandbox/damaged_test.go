@@ -110,3 +110,35 @@ func TestGCDamagedCacheEntry(t *testing.T) {
 		})
 	}
 }
+
+// TestGCDamagedEntryAmbiguousName: with networks "k8s" and "k8s-pod", the
+// entry file "k8s-pod-abc-net1" could be sandbox "abc"'s in k8s-pod or
+// sandbox "pod-abc"'s in k8s. GC leaves such a file alone when either
+// sandbox is live, and DELs both splits when neither is, so the network
+// that really made it is torn down whichever it was.
+func TestGCDamagedEntryAmbiguousName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("k8s", "", ""))
+	e.write("2.conflist", e.debugNet("k8s-pod", "", ""))
+	m := e.manager(sandbox.WithMaxNetworks(2))
+	ctx := t.Context()
+	for _, id := range []string{"abc", "xyz"} {
+		_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
+		require.NoError(t, err)
+		entry := filepath.Join(e.cache, "results", "k8s-pod-"+id+"-net1")
+		require.FileExists(t, entry)
+		require.NoError(t, os.WriteFile(entry, nil, 0o600))
+	}
+
+	require.NoError(t, m.GC(ctx, []string{"abc"}))
+	var dels []string
+	for _, r := range e.records() {
+		if r.Command == "DEL" {
+			dels = append(dels, r.Env["CNI_CONTAINERID"]+" "+netName(t, r)+" "+r.Env["CNI_IFNAME"])
+		}
+	}
+	assert.ElementsMatch(t, []string{"xyz k8s eth0", "xyz k8s-pod net1", "pod-xyz k8s net1"}, dels)
+	assert.FileExists(t, filepath.Join(e.cache, "results", "k8s-pod-abc-net1"), "it may be the live sandbox's")
+	assert.NoFileExists(t, filepath.Join(e.cache, "results", "k8s-pod-xyz-net1"))
+}

@@ -23,6 +23,10 @@ type cached struct {
 	order  int
 	config *libcni.NetworkConfigList // nil when neither cache nor directory has one
 	err    error                     // why config is nil
+	// damaged is set for an entry that exists but cannot be read (see
+	// damagedAttachments); uncached for an attachment the cache does not
+	// have at all (see uncachedAttachments).
+	damaged, uncached bool
 }
 
 // attachOrder returns the attach order recorded by Attach, or, for an
@@ -154,7 +158,7 @@ func (m *Manager) uncachedAttachments(id string) []*cached {
 	var out []*cached
 	for i, n := range set.Networks {
 		att := &libcni.NetworkAttachment{ContainerID: id, Network: n.Name, IfName: n.IfName}
-		out = append(out, &cached{att: att, config: n.Config, order: i})
+		out = append(out, &cached{att: att, config: n.Config, order: i, uncached: true})
 	}
 	return out
 }
@@ -163,7 +167,7 @@ func (m *Manager) uncachedAttachments(id string) []*cached {
 // network n at ifName, to be torn down with n's current configuration.
 func damagedCached(id string, n *Network, ifName string) *cached {
 	att := &libcni.NetworkAttachment{ContainerID: id, Network: n.Name, IfName: ifName}
-	c := &cached{att: att, config: n.Config}
+	c := &cached{att: att, config: n.Config, damaged: true}
 	var known bool
 	if c.order, known = attachOrder(att); !known {
 		c.order = math.MaxInt
@@ -171,15 +175,39 @@ func damagedCached(id string, n *Network, ifName string) *cached {
 	return c
 }
 
+// delDamaged DELs the damaged entry c found by GC, holding the sandbox's
+// lock for the network, unless the entry has gone since GC listed the
+// cache (a Detach removed it). byGC holds the files this GC's DELs have
+// removed: every split of such a file (see damagedOwners) is DELeted,
+// since which one made it cannot be told.
+func (m *Manager) delDamaged(ctx context.Context, c *cached, byGC map[string]bool) error {
+	id := c.att.ContainerID
+	file := c.att.Network + "-" + id + "-" + c.att.IfName
+	hctx, release, err := m.cni.HoldContainer(libcni.ContextWithSandboxID(ctx, id), id, c.att.Network)
+	if err != nil {
+		return err
+	}
+	defer release(false)
+	if !byGC[file] && !m.cni.HasCacheEntry(c.att.Network, &libcni.RuntimeConf{ContainerID: id, IfName: c.att.IfName}) {
+		return nil
+	}
+	err = m.cni.DelNetworkList(hctx, c.config, c.runtimeConf(""))
+	if err == nil {
+		byGC[file] = true
+	}
+	return err
+}
+
 // damagedOwners returns every attachment whose unreadable cache entry the
 // file name could be: a file is named "<network>-<sandbox>-<ifName>", and
 // all three may contain '-', so a name is split at each network of the
 // current configuration it starts with and each interface name that
 // network could have been given (see candidateIfNames). A name that
-// splits two ways gives two owners; the DEL of either removes the file,
-// and a DEL for an attachment that does not exist is harmless (plugins
-// must accept it). Splits whose sandbox ID libcni would refuse are left
-// out: no ADD can have made them.
+// splits two ways gives two owners: the caller leaves the file alone when
+// either could be a live sandbox's, and otherwise DELs every owner (a DEL
+// for an attachment that does not exist is harmless; see delDamaged). Splits
+// whose sandbox ID libcni would refuse are left out: no ADD can have made
+// them.
 func (m *Manager) damagedOwners(set *NetworkSet, name string) []*cached {
 	var out []*cached
 	for _, n := range m.candidateNetworks(set) {
@@ -404,7 +432,7 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 				failed = &SandboxError{Sandbox: sb.ID, Op: name}
 			}
 			ne := newNetworkError(c.att.Network, c.att.IfName, verb, err)
-			ne.Kept = kept
+			ne.Kept = kept && !c.uncached // nothing in the cache to keep
 			failed.Failures = append(failed.Failures, ne)
 		}
 	}
@@ -419,15 +447,15 @@ func (m *Manager) onCached(ctx context.Context, sb Sandbox, name, verb string, r
 // attached to, in reverse attach order, each with the configuration,
 // CNI_ARGS and capability arguments cached at attach time, so a network
 // whose file has since changed or gone is torn down as it was set up. A
-// network that fails (a plugin missing now, say) keeps its cache entry for
-// a later retry and does not stop the others; Detach then returns a
+// network that fails (a plugin missing now, say) keeps its cache entry for a
+// later retry and does not stop the others; Detach then returns a
 // *SandboxError naming each such network, and, for a missing plugin, which
 // one. A sandbox with nothing cached detaches successfully, whatever is
 // configured (with WithUncachedDetach it is DELeted from the current
-// selection instead, for a cache that can be lost). The cache is read while the sandbox's locks are held, so a
-// Detach that races the sandbox's Attach waits for it and detaches every
-// network it set up. sb.NetNS, when set, replaces the cached namespace
-// path.
+// selection instead, for a cache that can be lost). The cache is read while
+// the sandbox's locks are held, so a Detach that races the sandbox's Attach
+// waits for it and detaches every network it set up. sb.NetNS, when set,
+// replaces the cached namespace path.
 //
 // On Linux a relative sb.NetNS is refused with an *InvalidNetNSError
 // before any lock is taken or plugin run; a path that no longer exists,
@@ -588,24 +616,27 @@ func (m *Manager) GC(ctx context.Context, live []string) error {
 	// Unreadable entries (see damagedAttachments) of sandboxes not live:
 	// the listing, and so GCNetworkList, skips them, and without a DEL
 	// their plugins would keep what they set up (a host-local address).
-	damaged, err := m.cni.UnreadableCacheEntries()
+	// A file whose name could be a live sandbox's is left to its Detach.
+	damaged, err := m.cni.UnreadableCacheEntries(all)
 	if err != nil {
 		fail(&NetworkError{Op: OpGC, Err: fmt.Errorf("listing unreadable cache entries: %w", err)})
 	}
 	for _, name := range damaged {
-		for _, c := range m.damagedOwners(set, name) {
-			if !liveSet[c.att.ContainerID] {
-				stale = append(stale, c)
-			}
+		owners := m.damagedOwners(set, name)
+		if !slices.ContainsFunc(owners, func(c *cached) bool { return liveSet[c.att.ContainerID] }) {
+			stale = append(stale, owners...)
 		}
 	}
+	delDamagedFiles := map[string]bool{}
 	// By sandbox, each in reverse attach order.
 	sortAttachOrder(stale)
 	slices.Reverse(stale)
 	slices.SortStableFunc(stale, func(a, b *cached) int { return cmp.Compare(a.att.ContainerID, b.att.ContainerID) })
 	for _, c := range stale {
 		err := c.err
-		if err == nil {
+		if err == nil && c.damaged {
+			err = m.delDamaged(ctx, c, delDamagedFiles)
+		} else if err == nil {
 			err = m.cni.DelNetworkList(libcni.ContextWithSandboxID(ctx, c.att.ContainerID), c.config, c.runtimeConf(""))
 		}
 		if err != nil {

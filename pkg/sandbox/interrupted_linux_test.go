@@ -44,7 +44,9 @@ func TestInterruptedAttachChild(t *testing.T) {
 // record, and the sandbox can be attached again.
 func TestInterruptedAttach(t *testing.T) {
 	t.Parallel()
-	for _, release := range []string{"gc", "detach"} {
+	// "uncached": a Detach of a Manager with WithUncachedDetach, which
+	// leaves a sandbox with an attach record to that record (no DEL twice).
+	for _, release := range []string{"gc", "detach", "uncached"} {
 		t.Run(release, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
@@ -67,7 +69,11 @@ func TestInterruptedAttach(t *testing.T) {
 			}
 			assert.Empty(t, e.cached("crashed"), "the killed runtime cached nothing")
 
-			m := e.manager(sandbox.WithMaxNetworks(2))
+			opts := []sandbox.Option{sandbox.WithMaxNetworks(2)}
+			if release == "uncached" {
+				opts = append(opts, sandbox.WithUncachedDetach())
+			}
+			m := e.manager(opts...)
 			ctx := t.Context()
 			sb := sandbox.Sandbox{ID: "crashed", NetNS: nsPath("crashed")}
 			_, err := m.Attach(ctx, sb)

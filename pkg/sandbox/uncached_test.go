@@ -69,3 +69,27 @@ func TestUncachedDetach(t *testing.T) {
 		})
 	}
 }
+
+// TestUncachedDetachFailure: a DEL of the uncached teardown that fails (its
+// plugin is gone) fails the Detach with the network named, marked as not
+// kept: there is no cache entry to retry from.
+func TestUncachedDetachFailure(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.write("1.conflist", e.debugNet("one", "", ""))
+	m := e.manager(sandbox.WithUncachedDetach())
+	ctx := t.Context()
+	sb := sandbox.Sandbox{ID: "sb", NetNS: nsPath("sb")}
+	_, err := m.Attach(ctx, sb)
+	require.NoError(t, err)
+	require.NoError(t, os.RemoveAll(e.cache))
+	require.NoError(t, os.RemoveAll(e.binDir))
+
+	err = m.Detach(ctx, sb)
+	var se *sandbox.SandboxError
+	require.ErrorAs(t, err, &se)
+	require.Len(t, se.Failures, 1)
+	assert.Equal(t, "one", se.Failures[0].Network)
+	assert.True(t, se.Failures[0].PluginMissing)
+	assert.False(t, se.Failures[0].Kept)
+}
