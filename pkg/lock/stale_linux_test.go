@@ -184,15 +184,13 @@ func TestRemovedRangeFileUnderLoad(t *testing.T) {
 
 // WithStaleCheckInterval: acquisitions within the interval of the last
 // check do not look at the range file; the first one after it does and
-// reopens a removed file; so does a Locker's first acquisition. The clock is moved by ageing lastCheck, so the
-// test does not depend on how fast the machine runs it.
+// reopens a removed file; so does a Locker's first acquisition. The clock
+// is moved by ageing lastCheck, so the test does not depend on how fast
+// the machine runs it.
 func TestStaleCheckInterval(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "locks")
-	l, err := New(dir, fastBackoff, WithStaleCheckInterval(time.Hour))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = l.Close() })
-	assert.False(t, waitsFor(t, l, "x", time.Second), "the first acquisition, which checks")
+	l := newHourLocker(t, dir)
 
 	require.NoError(t, os.RemoveAll(dir))
 	fresh := newTestLocker(t, dir)
@@ -234,10 +232,7 @@ func TestStaleCheckFirstAcquisition(t *testing.T) {
 func TestStaleCheckDecidedWhenTheLockIsTaken(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "locks")
-	l, err := New(dir, fastBackoff, WithStaleCheckInterval(time.Hour))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = l.Close() })
-	assert.False(t, waitsFor(t, l, "x", time.Second), "the first acquisition, which checks")
+	l := newHourLocker(t, dir)
 
 	other := newTestLocker(t, dir) // the same file
 	ho, err := other.Lock(ctx, "c1")
@@ -267,4 +262,15 @@ func TestStaleCheckDecidedWhenTheLockIsTaken(t *testing.T) {
 	require.NoError(t, hl.Unlock())
 	n, _ := l.Reopens()
 	assert.Equal(t, 1, n)
+}
+
+// newHourLocker returns a Locker of dir that checks its range file at most
+// once an hour, its first acquisition (which checks) done.
+func newHourLocker(t *testing.T, dir string) *Locker {
+	t.Helper()
+	l, err := New(dir, fastBackoff, WithStaleCheckInterval(time.Hour))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	assert.False(t, waitsFor(t, l, "x", time.Second), "the first acquisition, which checks")
+	return l
 }

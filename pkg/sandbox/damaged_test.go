@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -81,29 +82,15 @@ func TestGCDamagedCacheEntry(t *testing.T) {
 			e.write("2.conflist", e.debugNet("second", "", ""))
 			m := e.manager(sandbox.WithMaxNetworks(2))
 			ctx := t.Context()
-			for _, id := range []string{"dead-1", "live-1"} {
-				_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
-				require.NoError(t, err)
-				entry := filepath.Join(e.cache, "results", "second-"+id+"-net1")
-				require.FileExists(t, entry)
-				require.NoError(t, os.WriteFile(entry, nil, 0o600))
-			}
+			attachAndEmpty(t, e, m, "second", "net1", "dead-1", "live-1")
 			if tc.restart {
 				m = e.manager(sandbox.WithMaxNetworks(2))
 			}
 
 			require.NoError(t, m.GC(ctx, []string{"live-1"}))
-			dels := func(id string) []string {
-				var out []string
-				for _, r := range e.records() {
-					if r.Command == "DEL" && r.Env["CNI_CONTAINERID"] == id {
-						out = append(out, netName(t, r)+" "+r.Env["CNI_IFNAME"])
-					}
-				}
-				return out
-			}
-			assert.ElementsMatch(t, []string{"first eth0", "second net1"}, dels("dead-1"))
-			assert.Empty(t, dels("live-1"))
+			dels := delsBySandbox(t, e)
+			assert.ElementsMatch(t, []string{"first eth0", "second net1"}, dels["dead-1"])
+			assert.Empty(t, dels["live-1"])
 			assert.NoFileExists(t, filepath.Join(e.cache, "results", "second-dead-1-net1"))
 			assert.Empty(t, e.cached("dead-1"))
 			assert.FileExists(t, filepath.Join(e.cache, "results", "second-live-1-net1"), "a live sandbox's entry is its Detach's")
@@ -123,22 +110,44 @@ func TestGCDamagedEntryAmbiguousName(t *testing.T) {
 	e.write("2.conflist", e.debugNet("k8s-pod", "", ""))
 	m := e.manager(sandbox.WithMaxNetworks(2))
 	ctx := t.Context()
-	for _, id := range []string{"abc", "xyz"} {
-		_, err := m.Attach(ctx, sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
+	attachAndEmpty(t, e, m, "k8s-pod", "net1", "abc", "xyz")
+
+	require.NoError(t, m.GC(ctx, []string{"abc"}))
+	assert.Equal(t, map[string][]string{"xyz": {"k8s eth0", "k8s-pod net1"}, "pod-xyz": {"k8s net1"}}, sortedDels(delsBySandbox(t, e)))
+	assert.FileExists(t, filepath.Join(e.cache, "results", "k8s-pod-abc-net1"), "it may be the live sandbox's")
+	assert.NoFileExists(t, filepath.Join(e.cache, "results", "k8s-pod-xyz-net1"))
+}
+
+// attachAndEmpty attaches each sandbox and then empties its cache entry in
+// network at ifName, as a crash that lost the file's data would.
+func attachAndEmpty(t *testing.T, e *env, m *sandbox.Manager, network, ifName string, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		_, err := m.Attach(t.Context(), sandbox.Sandbox{ID: id, NetNS: nsPath(id)})
 		require.NoError(t, err)
-		entry := filepath.Join(e.cache, "results", "k8s-pod-"+id+"-net1")
+		entry := filepath.Join(e.cache, "results", network+"-"+id+"-"+ifName)
 		require.FileExists(t, entry)
 		require.NoError(t, os.WriteFile(entry, nil, 0o600))
 	}
+}
 
-	require.NoError(t, m.GC(ctx, []string{"abc"}))
-	var dels []string
+// delsBySandbox returns the "network ifName" of every DEL run, by sandbox.
+func delsBySandbox(t *testing.T, e *env) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
 	for _, r := range e.records() {
 		if r.Command == "DEL" {
-			dels = append(dels, r.Env["CNI_CONTAINERID"]+" "+netName(t, r)+" "+r.Env["CNI_IFNAME"])
+			id := r.Env["CNI_CONTAINERID"]
+			out[id] = append(out[id], netName(t, r)+" "+r.Env["CNI_IFNAME"])
 		}
 	}
-	assert.ElementsMatch(t, []string{"xyz k8s eth0", "xyz k8s-pod net1", "pod-xyz k8s net1"}, dels)
-	assert.FileExists(t, filepath.Join(e.cache, "results", "k8s-pod-abc-net1"), "it may be the live sandbox's")
-	assert.NoFileExists(t, filepath.Join(e.cache, "results", "k8s-pod-xyz-net1"))
+	return out
+}
+
+// sortedDels sorts each sandbox's DELs, for comparing regardless of order.
+func sortedDels(m map[string][]string) map[string][]string {
+	for _, v := range m {
+		slices.Sort(v)
+	}
+	return m
 }
